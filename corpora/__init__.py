@@ -1,0 +1,1 @@
+"""Bundled sample corpora of topicmf (data only; see index.json)."""

@@ -1,0 +1,37 @@
+"""Shared fixtures, chained in pipeline order: texts -> corpus -> X -> model."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+# Aesara: float64, fail loudly on rewrite errors, no BLAS search (set before import).
+os.environ.setdefault("AESARA_FLAGS", "floatX=float64,on_opt_error=raise,blas__ldflags=")
+
+import pytest  # noqa: E402
+
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+def shared_corpus_path(name: str) -> Path:
+    """Path of a corpus in ../shared/data, or skip the test with the reason."""
+    path = SHARED_DATA / name / f"{name}.jsonl.gz"
+    if not path.is_file():
+        pytest.skip(f"real corpus {path} is absent (../shared/data is not beside the repository)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def newsroom():
+    import topicmf as tm
+
+    return tm.load_corpus("newsroom")
+
+
+@pytest.fixture(scope="session")
+def newsroom_vectorizer_and_X(newsroom):
+    import topicmf as tm
+
+    vec = tm.TextVectorizer(min_df=2, max_df=0.5)
+    X = vec.fit_transform(newsroom)
+    return vec, X

@@ -1,0 +1,136 @@
+import gzip
+import json
+import warnings
+
+import pandas as pd
+import pytest
+
+import topicmf as tm
+
+
+def _records():
+    return [
+        {"id": "a", "text": "Rates rise at the bank", "label": "economy", "date": "2024-01-01", "source": "x"},
+        {"id": "b", "text": "The striker scored twice", "label": "sport", "date": "2024-01-02", "source": "y"},
+        {"id": "c", "text": "Vaccine trial opens", "label": "health", "date": "2024-01-03", "source": "x"},
+    ]
+
+
+def _check(corpus, labels=True):
+    assert len(corpus) == 3
+    assert corpus.texts[1] == "The striker scored twice"
+    assert corpus.ids == ["a", "b", "c"]
+    if labels:
+        assert corpus.labels == ["economy", "sport", "health"]
+    assert list(corpus.metadata.columns) == ["date", "source"]
+    assert corpus.metadata["source"].tolist() == ["x", "y", "x"]
+
+
+def test_bundled_corpus_and_index():
+    table = tm.list_corpora()
+    assert "newsroom" in table["name"].tolist()
+    corpus = tm.load_corpus("newsroom")
+    assert len(corpus) == int(table.set_index("name").loc["newsroom", "n_documents"]) >= 200
+    assert len(set(corpus.labels)) >= 5
+    assert {"date", "source"} <= set(corpus.metadata.columns)
+    words = [len(t.split()) for t in corpus.texts]
+    assert 40 <= min(words) and max(words) <= 200
+    assert len(set(corpus.ids)) == len(corpus)
+
+
+def test_list_of_strings_and_dataframe():
+    c = tm.load_corpus(["one doc", "two doc"])
+    assert c.ids == ["0", "1"] and c.labels is None and len(c) == 2
+    _check(tm.load_corpus(pd.DataFrame(_records()), label_column="label"))
+
+
+@pytest.mark.parametrize("sep,suffix", [(",", ".csv"), ("\t", ".tsv")])
+def test_csv_tsv(tmp_path, sep, suffix):
+    path = tmp_path / f"docs{suffix}"
+    pd.DataFrame(_records()).to_csv(path, sep=sep, index=False)
+    _check(tm.load_corpus(path, label_column="label"))
+
+
+@pytest.mark.parametrize("gz", [False, True])
+def test_jsonl(tmp_path, gz):
+    data = "\n".join(json.dumps(r) for r in _records()).encode()
+    path = tmp_path / ("docs.jsonl.gz" if gz else "docs.jsonl")
+    path.write_bytes(gzip.compress(data) if gz else data)
+    _check(tm.load_corpus(str(path), label_column="label"))
+
+
+def test_parquet(tmp_path):
+    pytest.importorskip("pyarrow")
+    path = tmp_path / "docs.parquet"
+    pd.DataFrame(_records()).to_parquet(path)
+    _check(tm.load_corpus(path, label_column="label"))
+
+
+def test_folder_recursive_with_labels(tmp_path):
+    (tmp_path / "sport").mkdir()
+    (tmp_path / "economy" / "deep").mkdir(parents=True)
+    (tmp_path / "sport" / "1.txt").write_text("goal goal", encoding="utf-8")
+    (tmp_path / "economy" / "deep" / "2.txt").write_text("bank rates", encoding="utf-8")
+    (tmp_path / "economy" / "ignore.md").write_text("not a doc", encoding="utf-8")
+    c = tm.load_corpus(tmp_path, label_from_folder=True)
+    assert c.ids == ["economy/deep/2", "sport/1"]
+    assert c.labels == ["economy", "sport"]
+    assert c.texts == ["bank rates", "goal goal"]
+    assert tm.load_corpus(tmp_path).labels is None
+
+
+def test_missing_text_column_lists_columns(tmp_path):
+    path = tmp_path / "d.csv"
+    pd.DataFrame(_records()).to_csv(path, index=False)
+    with pytest.raises(ValueError, match=r"text_column='body'.*\['id', 'text', 'label', 'date', 'source'\]"):
+        tm.load_corpus(path, text_column="body")
+
+
+def test_duplicate_ids_rejected():
+    frame = pd.DataFrame({"id": ["a", "b", "a"], "text": ["x", "y", "z"]})
+    with pytest.raises(ValueError, match=r"duplicate document id 'a' \(documents 0 and 2\)"):
+        tm.load_corpus(frame)
+
+
+def test_empty_file_and_missing_path(tmp_path):
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    with pytest.raises(ValueError, match="is empty"):
+        tm.load_corpus(empty)
+    with pytest.raises(FileNotFoundError, match="no such file"):
+        tm.load_corpus(tmp_path / "nope.jsonl")
+    header_only = tmp_path / "h.csv"
+    header_only.write_text("id,text\n")
+    with pytest.raises(ValueError, match="holds no documents"):
+        tm.load_corpus(header_only)
+
+
+def test_bad_json_names_line(tmp_path):
+    path = tmp_path / "bad.jsonl"
+    path.write_text('{"text": "ok"}\n{"text": oops}\n')
+    with pytest.raises(ValueError, match="line 2"):
+        tm.load_corpus(path)
+
+
+def test_undecodable_bytes_replaced_and_counted(tmp_path):
+    path = tmp_path / "latin.csv"
+    path.write_bytes(b"id,text\n1,caf\xe9 au lait\n2,pound \xa3 and \xff\n")
+    with pytest.warns(UnicodeWarning, match="3 undecodable"):
+        c = tm.load_corpus(path)
+    assert c.n_replaced_bytes == 3
+    assert c.texts[0] == "caf\ufffd au lait"
+
+
+def test_valid_utf8_no_warning(tmp_path):
+    path = tmp_path / "ok.csv"
+    path.write_text("id,text\n1,café\n", encoding="utf-8")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert tm.load_corpus(path).texts == ["café"]
+
+
+def test_to_frame_roundtrip(newsroom):
+    frame = newsroom.to_frame()
+    assert list(frame.columns[:3]) == ["id", "text", "label"]
+    again = tm.load_corpus(frame, label_column="label")
+    assert again.ids == newsroom.ids and again.labels == newsroom.labels

@@ -1,0 +1,48 @@
+"""topicmf: topics in text corpora by sparse non-negative matrix factorization.
+
+Data flow: documents (:func:`load_corpus`) -> tokens and TF-IDF X
+(:class:`TextVectorizer`) -> W, H (:class:`TopicNMF`, Aesara core) -> reports.
+Importing topicmf does not import Aesara; the factorization core loads on first use.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+from .corpora import Corpus, list_corpora, load_corpus
+from .synthetic import SyntheticCorpus, make_planted_corpus
+from .vectorize import TextVectorizer, binary_document_term
+
+__version__ = "0.1.0"
+
+# Heavy parts (Aesara, matplotlib) load lazily: name -> module.
+_LAZY = {
+    "TopicNMF": "topicmf.factorize",
+    "factorize": "topicmf.factorize",
+}
+
+__all__ = [
+    "Corpus",
+    "SyntheticCorpus",
+    "TextVectorizer",
+    "TopicNMF",
+    "__version__",
+    "binary_document_term",
+    "factorize",
+    "list_corpora",
+    "load_corpus",
+    "make_planted_corpus",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'topicmf' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
