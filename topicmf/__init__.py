@@ -19,7 +19,6 @@ __version__ = "0.1.0"
 # Heavy parts (Aesara, matplotlib) load lazily: name -> module.
 _LAZY = {
     "TopicNMF": "topicmf.factorize",
-    "factorize": "topicmf.factorize",
 }
 
 __all__ = [
@@ -37,6 +36,8 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
+    if name == "factorize":  # the package, callable as the function twin of TopicNMF
+        return import_module("topicmf.factorize")
     if name in _LAZY:
         value = getattr(import_module(_LAZY[name]), name)
         globals()[name] = value

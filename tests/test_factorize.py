@@ -1,0 +1,255 @@
+"""The Aesara core: graph, kernels, optimisers, restarts and the TopicNMF estimator."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+import topicmf as tm
+from topicmf.factorize import _graph, _ops
+from topicmf.factorize._solver import get_solver
+
+aesara = pytest.importorskip("aesara")
+import aesara.tensor as at  # noqa: E402
+
+OPTIMIZERS = ["hals", "mu", "apg", "normalized"]
+
+
+def _numpy_objective(X, W, H, l1_W=0.0, l1_H=0.0, l2_W=0.0, l2_H=0.0):
+    """Short, obviously correct reference (dense; small X only)."""
+    R = X.toarray() - W @ H
+    return (0.5 * np.sum(R**2) + 0.5 * l2_W * np.sum(W**2) + 0.5 * l2_H * np.sum(H**2)
+            + l1_W * W.sum() + l1_H * H.sum())
+
+
+@pytest.fixture()
+def small_X():
+    return sp.random(40, 30, density=0.2, format="csr", random_state=np.random.RandomState(0))
+
+
+def _planted(n=60, m=50, r=4, seed=0):
+    rng = np.random.default_rng(seed)
+    W = rng.random((n, r)) * (rng.random((n, r)) < 0.6)
+    H = rng.random((r, m)) * (rng.random((r, m)) < 0.5)
+    return sp.csr_matrix(W @ H)
+
+
+def test_csr_dot_c_matches_numpy(small_X):
+    rng = np.random.default_rng(1)
+    B = rng.random((30, 5))
+    d, i, p, b = at.dvector(), at.ivector(), at.ivector(), at.dmatrix()
+    out = _ops.csr_dot(d, i, p, b)
+    c_fn = aesara.function([d, i, p, b], out)
+    py_fn = aesara.function([d, i, p, b], out, mode=aesara.compile.mode.Mode(linker="py"))
+    args = (small_X.data, small_X.indices.astype(np.int32), small_X.indptr.astype(np.int32), B)
+    np.testing.assert_allclose(c_fn(*args), small_X @ B, rtol=1e-12)
+    np.testing.assert_allclose(py_fn(*args), small_X @ B, rtol=1e-12)
+
+
+def test_hals_sweep_c_matches_numpy():
+    rng = np.random.default_rng(2)
+    W, A, B = rng.random((50, 6)), rng.random((50, 6)), rng.random((6, 6))
+    B = B @ B.T
+    w, a, b = at.dmatrix(), at.dmatrix(), at.dmatrix()
+    l1, l2, s = at.dscalar(), at.dscalar(), at.lscalar()
+    out = _ops.hals_sweep(w, a, b, l1, l2, s)
+    c_fn = aesara.function([w, a, b, l1, l2, s], out)
+    py_fn = aesara.function([w, a, b, l1, l2, s], out, mode=aesara.compile.mode.Mode(linker="py"))
+    np.testing.assert_allclose(c_fn(W, A, B, 0.1, 0.2, 3), py_fn(W, A, B, 0.1, 0.2, 3), rtol=1e-12)
+    assert c_fn(W, A, B, 0.1, 0.2, 3).min() >= 0
+
+
+def test_objective_gradient_matches_finite_differences(small_X):
+    rng = np.random.default_rng(3)
+    X_const = aesara.sparse.as_sparse_variable(small_X)
+
+    def objective(W, Ht):
+        p = _graph.Problem(
+            X_sparse=X_const, X_parts=(), XT_parts=(), W=W, Ht=Ht,
+            norm_X2=at.constant(float(small_X.data @ small_X.data)),
+            l1_W=at.constant(0.3), l1_H=at.constant(0.1), l2_W=at.constant(0.2), l2_H=at.constant(0.4),
+            n_sweeps=at.constant(1),
+        )
+        return _graph.build_objective(p)
+
+    aesara.gradient.verify_grad(objective, [rng.random((40, 3)), rng.random((30, 3))], rng=np.random.RandomState(3))
+
+
+@pytest.mark.parametrize("optimizer", OPTIMIZERS)
+def test_compiled_loss_equals_numpy_reference(small_X, optimizer):
+    rng = np.random.default_rng(4)
+    W, Ht = rng.random((40, 3)), rng.random((30, 3))
+    s = get_solver(optimizer)
+    try:
+        s.set_data(small_X, small_X.T.tocsr())
+        s.set_penalties(0.3, 0.1, 0.2, 0.4, 1)
+        s.set_factors(W, Ht)
+        ref = _numpy_objective(small_X, W, Ht.T, 0.3, 0.1, 0.2, 0.4)
+        assert abs(s.loss() - ref) <= 1e-10 * abs(ref)
+        # the step's own loss (from the products it already has) is f at the new point
+        loss, _ = s.step()
+        W1, Ht1 = s.get_factors()
+        ref1 = _numpy_objective(small_X, W1, Ht1.T, 0.3, 0.1, 0.2, 0.4)
+        assert abs(loss - ref1) <= 1e-10 * abs(ref1)
+    finally:
+        s.release()
+
+
+@pytest.mark.parametrize("optimizer", OPTIMIZERS)
+def test_objective_never_increases_and_factors_nonnegative(optimizer):
+    X = _planted(seed=5) + sp.random(60, 50, density=0.05, format="csr", random_state=np.random.RandomState(5))
+    model = tm.TopicNMF(4, optimizer=optimizer, n_restarts=1, max_iter=150, tol=0, random_state=5,
+                        l1_W=0.01, l2_H=0.01).fit(X)
+    h = model.loss_history_
+    assert len(h) == 150
+    assert np.all(np.diff(h) <= 1e-12 * h[0]), f"{optimizer}: objective rose"
+    assert h[-1] < h[0]
+    assert model.components_.min() >= 0 and model.transform(X).min() >= 0
+
+
+def test_more_l1_gives_more_zeros_and_l2_smaller_norms():
+    X = tm.TextVectorizer(min_df=2).fit_transform(tm.load_corpus("newsroom"))
+    kw = dict(n_restarts=1, random_state=0, max_iter=100)
+    base = tm.TopicNMF(6, **kw)
+    W0 = base.fit_transform(X)
+    l1 = tm.TopicNMF(6, l1_W=0.01, l1_H=0.01, **kw)
+    W1 = l1.fit_transform(X)
+    assert (W1 == 0).mean() > (W0 == 0).mean()
+    assert (l1.components_ == 0).mean() > (base.components_ == 0).mean()
+
+    # W and H trade scale, so compare the scale-free size sum_j ||w_j|| ||h_j||
+    def size(W, H):
+        return float(np.sum(np.linalg.norm(W, axis=0) * np.linalg.norm(H, axis=1)))
+
+    sizes = []
+    for l2 in (0.0, 0.2, 1.0):
+        m = tm.TopicNMF(6, l2_W=l2, l2_H=l2, **kw)
+        sizes.append(size(m.fit_transform(X), m.components_))
+    assert sizes[0] > sizes[1] > sizes[2]
+
+
+def test_planted_noiseless_factorization_recovered():
+    X = _planted(n=80, m=60, r=4, seed=6)
+    model = tm.TopicNMF(4, n_restarts=4, max_iter=3000, tol=1e-14, random_state=0)
+    model.fit(X)
+    rel = model.reconstruction_err_ / sp.linalg.norm(X)
+    assert rel < 1e-3, rel
+
+
+def test_same_seed_identical_serial_and_parallel():
+    X = tm.TextVectorizer(min_df=2).fit_transform(tm.load_corpus("newsroom"))
+    a = tm.TopicNMF(5, n_restarts=3, random_state=42, max_iter=60).fit(X)
+    b = tm.TopicNMF(5, n_restarts=3, random_state=42, max_iter=60).fit(X)
+    c = tm.TopicNMF(5, n_restarts=3, random_state=42, max_iter=60, n_jobs=2).fit(X)
+    np.testing.assert_array_equal(a.components_, b.components_)
+    np.testing.assert_array_equal(a.components_, c.components_)
+    np.testing.assert_array_equal(a.restart_losses_, c.restart_losses_)
+    d = tm.TopicNMF(5, n_restarts=3, random_state=43, max_iter=60).fit(X)
+    assert not np.array_equal(a.components_, d.components_)
+
+
+def test_restart_bookkeeping_and_racing():
+    X = tm.TextVectorizer(min_df=2).fit_transform(tm.load_corpus("newsroom"))
+    kw = dict(n_restarts=6, random_state=1, max_iter=300, tol=1e-7)
+    m = tm.TopicNMF(12, **kw).fit(X)
+    assert m.best_restart_ == int(np.argmin(m.restart_losses_))
+    assert len(m.restart_losses_) == 6 == len(m.restart_components_)
+    stopped = ~m.restart_converged_
+    assert stopped.sum() >= 2 and np.all(m.restart_n_iter_[stopped] == 20)  # hopeless ones stop at 20
+    assert m.restart_converged_[m.best_restart_]
+    full = tm.TopicNMF(12, race=False, **kw).fit(X)
+    assert full.restart_converged_.all()
+    np.testing.assert_array_equal(full.restart_losses_[~stopped], m.restart_losses_[~stopped])
+
+
+def test_fit_transform_matches_transform():
+    X = tm.TextVectorizer(min_df=2).fit_transform(tm.load_corpus("newsroom"))
+    model = tm.TopicNMF(6, n_restarts=1, random_state=0, max_iter=1000, tol=1e-10)
+    W = model.fit_transform(X)
+    W2 = model.transform(X, tol=1e-9, max_iter=5000)
+    np.testing.assert_allclose(W2, W, atol=1e-4 * W.max())
+
+
+def test_dense_input_float32_and_factorize_twin():
+    X = _planted(seed=7)
+    W, H = tm.factorize(X.toarray(), 4, n_restarts=1, random_state=0)
+    assert W.shape == (60, 4) and H.shape == (4, 50)
+    m32 = tm.TopicNMF(4, dtype="float32", n_restarts=1, random_state=0).fit(X)
+    assert m32.components_.dtype == np.float32
+    assert m32.reconstruction_err_ < 0.05 * sp.linalg.norm(X) + 1e-3
+
+
+def test_nndsvd_init_and_inverse_transform():
+    X = _planted(seed=8)
+    m = tm.TopicNMF(4, init="nndsvd", n_restarts=2, random_state=0).fit(X)
+    W = m.transform(X[:3])
+    assert m.inverse_transform(W).shape == (3, 50)
+
+
+def test_all_zero_rows_and_columns_are_fine():
+    X = _planted(seed=9).tolil()
+    X[3, :] = 0
+    X[:, 7] = 0
+    m = tm.TopicNMF(3, n_restarts=1, random_state=0).fit(X.tocsr())
+    assert np.isfinite(m.components_).all() and m.components_[:, 7].max() == 0
+
+
+@pytest.mark.parametrize("params,match", [
+    ({"n_topics": 0}, r"'n_topics' must be an int >= 1; got 0"),
+    ({"n_topics": 99}, r"'n_topics' must be at most min\(n_documents, n_terms\) = min\(60, 50\) = 50; got 99"),
+    ({"l1_W": -0.5}, r"'l1_W' must be a float >= 0; got -0.5"),
+    ({"l2_H": float("nan")}, r"'l2_H' must be a float >= 0"),
+    ({"optimizer": "sgd"}, r"'optimizer' must be one of 'hals', 'mu', 'apg', 'normalized'; got 'sgd'"),
+    ({"init": "nndsvdar"}, r"'init' must be 'random' or 'nndsvd'"),
+    ({"n_restarts": 0}, r"'n_restarts' must be an int >= 1"),
+])
+def test_bad_parameters(params, match):
+    X = _planted(seed=10)
+    kw = {"n_topics": 3, **params}
+    with pytest.raises(ValueError, match=match):
+        tm.TopicNMF(**kw).fit(X)
+
+
+def test_bad_matrices():
+    with pytest.raises(ValueError, match="negative"):
+        tm.TopicNMF(2).fit(sp.csr_matrix(np.array([[1.0, -1.0], [0.5, 0.2]])))
+    with pytest.raises(ValueError, match="NaN|infinity"):
+        tm.TopicNMF(2).fit(np.array([[1.0, np.nan], [0.5, 0.2]]))
+    with pytest.raises(ValueError):
+        tm.TopicNMF(2).fit(sp.csr_matrix((0, 5)))
+
+
+def test_diverging_restart_is_dropped_with_warning(monkeypatch):
+    from topicmf.factorize import _solver
+
+    real_step = _solver.Solver.step
+    calls = {"n": 0}
+
+    def step(self):
+        calls["n"] += 1
+        loss, ok = real_step(self)
+        # the first restart blows up on its third iteration
+        return (float("nan"), ok) if calls["n"] == 3 else (loss, ok)
+
+    monkeypatch.setattr(_solver.Solver, "step", step)
+    X = _planted(seed=11)
+    with pytest.warns(RuntimeWarning, match="restart 0 diverged"):
+        m = tm.TopicNMF(3, n_restarts=2, random_state=0, race=False).fit(X)
+    assert np.isinf(m.restart_losses_[0]) and m.best_restart_ == 1
+    assert np.isfinite(m.components_).all()
+
+
+def test_fitted_model_holds_only_numpy_and_pickles():
+    import pickle
+
+    X = _planted(seed=12)
+    m = tm.TopicNMF(3, n_restarts=1, random_state=0).fit(X)
+    for value in vars(m).values():
+        assert not type(value).__module__.startswith("aesara")
+    m2 = pickle.loads(pickle.dumps(m))
+    np.testing.assert_array_equal(m2.transform(X), m.transform(X))
+
+
+def test_sklearn_check_estimator():
+    from sklearn.utils.estimator_checks import check_estimator
+
+    check_estimator(tm.TopicNMF(n_topics=2, n_restarts=2, max_iter=50, random_state=0))

@@ -1,0 +1,190 @@
+"""Restarts: seeded starts, runs in this process or in worker processes, racing.
+
+Each restart is a pure function of (X, its start, the settings), so restarts
+can run anywhere: here, in joblib processes (``n_jobs``) or, later, on Dask
+workers. Racing runs every restart for a few iterations, then continues only
+those whose loss is close to the best, and stops the hopeless ones.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from ._init import nndsvd_init, random_init
+from ._solver import RestartResult, get_solver
+
+__all__ = ["Settings", "make_starts", "run_restarts"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a restart needs besides X and its start (picklable)."""
+
+    optimizer: str
+    dtype: str
+    l1_W: float
+    l1_H: float
+    l2_W: float
+    l2_H: float
+    inner_sweeps: int
+    max_iter: int
+    tol: float
+    openmp: bool = True
+
+
+def make_starts(X: sp.csr_matrix, n_topics: int, n_restarts: int, init: str,
+                random_state: Any, dtype: str) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Initial (W, Ht) per restart, from child generators of one seeded generator.
+
+    ``init="random"``: all random; ``"nndsvd"``: restart 0 is NNDSVD, the others
+    random. Restart i uses ``rng.spawn`` child i, so it is reproducible alone.
+    """
+    if isinstance(random_state, np.random.RandomState):
+        random_state = random_state.randint(0, 2**31 - 1)
+    root = np.random.default_rng(random_state)
+    children = root.spawn(n_restarts)
+    starts = []
+    for i, child in enumerate(children):
+        if init == "nndsvd" and i == 0:
+            starts.append(nndsvd_init(X, n_topics, child, dtype))
+        else:
+            starts.append(random_init(X, n_topics, child, dtype))
+    return starts
+
+
+def _solver_for(X: sp.csr_matrix, XT: sp.csr_matrix, s: Settings, n_threads: int | None):
+    solver = get_solver(s.optimizer, s.dtype, s.openmp)
+    solver.set_data(X, XT)
+    solver.set_penalties(s.l1_W, s.l1_H, s.l2_W, s.l2_H, s.inner_sweeps)
+    return solver
+
+
+def _advance(solver, state: RestartResult, s: Settings, until: int) -> RestartResult:
+    """Continue one restart from its state up to ``until`` iterations in total."""
+    t0 = time.perf_counter()
+    solver.set_factors(state.W, state.Ht)  # apg/normalized: momentum and step restart here
+    history = list(state.loss_history)
+    n_iter, converged, diverged = solver.run(until, s.tol, history, start_iter=state.n_iter)
+    W, Ht = solver.get_factors()
+    loss = history[-1] if history and not diverged else (math.inf if diverged else solver.loss())
+    return RestartResult(W, Ht, float(loss), n_iter, converged, diverged, history,
+                         state.seconds + time.perf_counter() - t0)
+
+
+def _run_batch(X, XT, states, s: Settings, until: int, threads_per_job: int | None):
+    """Advance several restarts in one process (a joblib task). Returns new states."""
+    if threads_per_job is not None:
+        _set_omp_threads(threads_per_job)
+    solver = _solver_for(X, XT, s, threads_per_job)
+    try:
+        return [st if (st.converged or st.diverged) else _advance(solver, st, s, until) for st in states]
+    finally:
+        solver.release()
+
+
+def _set_omp_threads(n: int) -> None:
+    try:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(limits=n, user_api="openmp")
+    except Exception:  # pragma: no cover - threadpoolctl ships with scikit-learn
+        pass
+
+
+def _initial_state(W: np.ndarray, Ht: np.ndarray) -> RestartResult:
+    return RestartResult(W, Ht, math.inf, 0, False, False, [], 0.0)
+
+
+def run_restarts(
+    X: sp.csr_matrix,
+    XT: sp.csr_matrix,
+    starts: list[tuple[np.ndarray, np.ndarray]],
+    s: Settings,
+    *,
+    n_jobs: int | None = None,
+    race: bool = True,
+    race_iter: int = 20,
+    race_margin: float = 0.002,
+    progress=None,
+) -> list[RestartResult]:
+    """Run every restart; return their results in restart order.
+
+    Parameters
+    ----------
+    X, XT : CSR matrices, shapes (n_documents, n_terms) and (n_terms, n_documents)
+    starts : list of (W, Ht)
+    s : Settings
+    n_jobs : int, optional
+        Worker processes (joblib/loky); None or 1 runs here. Results equal the
+        serial run's.
+    race : bool
+        With 3+ restarts: run all for ``race_iter`` iterations, then continue
+        the best third (at least 2) and any within ``race_margin`` (relative) of
+        the best; the others stop there (``converged=False``).
+    progress : callable(int), optional
+        Called with the number of restarts finished so far.
+    """
+    states = [_initial_state(W, Ht) for W, Ht in starts]
+    n_jobs = 1 if n_jobs is None else (n_jobs if n_jobs > 0 else max(1, _cpu_count() + 1 + n_jobs))
+    n_jobs = min(n_jobs, len(states))
+
+    def advance_all(indices: list[int], until: int) -> None:
+        if n_jobs <= 1:
+            solver = _solver_for(X, XT, s, None)
+            try:
+                for i in indices:
+                    st = states[i]
+                    if not (st.converged or st.diverged):
+                        states[i] = _advance(solver, st, s, until)
+                    if progress is not None:
+                        progress(1)
+            finally:
+                solver.release()
+            return
+        from joblib import Parallel, delayed
+
+        batches = [indices[k::n_jobs] for k in range(n_jobs)]
+        threads = max(1, _cpu_count() // n_jobs)
+        results = Parallel(n_jobs=n_jobs, backend="loky")(
+            delayed(_run_batch)(X, XT, [states[i] for i in batch], s, until, threads)
+            for batch in batches if batch
+        )
+        for batch, res in zip([b for b in batches if b], results):
+            for i, st in zip(batch, res):
+                states[i] = st
+                if progress is not None:
+                    progress(1)
+
+    everyone = list(range(len(states)))
+    if race and len(states) >= 3 and s.max_iter > race_iter:
+        advance_all(everyone, race_iter)
+        losses = np.array([st.loss if not st.diverged else np.inf for st in states])
+        best = np.min(losses)
+        keep = max(2, math.ceil(len(states) / 3))
+        ranked = np.argsort(losses, kind="stable")
+        survivors = sorted(
+            set(ranked[:keep].tolist()) | {i for i in everyone if losses[i] <= best * (1 + race_margin)}
+        )
+        logger.info("racing: %d of %d restarts continue after %d iterations", len(survivors), len(states), race_iter)
+        advance_all(survivors, s.max_iter)
+    else:
+        advance_all(everyone, s.max_iter)
+    return states
+
+
+def _cpu_count() -> int:
+    import os
+
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover
+        return os.cpu_count() or 1
