@@ -48,14 +48,23 @@ def test_csr_dot_c_matches_numpy(small_X):
 def test_hals_sweep_c_matches_numpy():
     rng = np.random.default_rng(2)
     W, A, B = rng.random((50, 6)), rng.random((50, 6)), rng.random((6, 6))
+    W[W < 0.3] = 0
     B = B @ B.T
     w, a, b = at.dmatrix(), at.dmatrix(), at.dmatrix()
     l1, l2, s = at.dscalar(), at.dscalar(), at.lscalar()
     out = _ops.hals_sweep(w, a, b, l1, l2, s)
     c_fn = aesara.function([w, a, b, l1, l2, s], out)
     py_fn = aesara.function([w, a, b, l1, l2, s], out, mode=aesara.compile.mode.Mode(linker="py"))
-    np.testing.assert_allclose(c_fn(W, A, B, 0.1, 0.2, 3), py_fn(W, A, B, 0.1, 0.2, 3), rtol=1e-10, atol=1e-12)
-    assert c_fn(W, A, B, 0.1, 0.2, 3).min() >= 0
+    (Wc, sc, vc), (Wp, sp_, vp) = c_fn(W, A, B, 0.1, 0.2, 3), py_fn(W, A, B, 0.1, 0.2, 3)
+    np.testing.assert_allclose(Wc, Wp, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(sc, [Wc.sum(), (Wc**2).sum(), (Wc * A).sum()], rtol=1e-12)
+    np.testing.assert_allclose(sp_, sc, rtol=1e-10)
+    assert abs(vc - vp) <= 1e-10 * vp and vc > 0 and Wc.min() >= 0
+    # one column: the violation is sum |projected gradient| at the start, by a direct formula
+    W1, A1, B1 = W[:, :1].copy(), A[:, :1].copy(), B[:1, :1].copy()
+    G = W1 @ B1 - A1 + 0.2 * W1 + 0.1
+    v1 = c_fn(W1, A1, B1, 0.1, 0.2, 1)[2]
+    assert abs(v1 - np.abs(np.where(W1 > 0, G, np.minimum(G, 0))).sum()) <= 1e-9 * v1
 
 
 def test_objective_gradient_matches_finite_differences(small_X):
@@ -86,7 +95,7 @@ def test_compiled_loss_equals_numpy_reference(small_X, optimizer):
         ref = _numpy_objective(small_X, W, Ht.T, 0.3, 0.1, 0.2, 0.4)
         assert abs(s.loss() - ref) <= 1e-10 * abs(ref)
         # the step's own loss (from the products it already has) is f at the new point
-        loss, _ = s.step()
+        loss, _, _ = s.step()
         W1, Ht1 = s.get_factors()
         ref1 = _numpy_objective(small_X, W1, Ht1.T, 0.3, 0.1, 0.2, 0.4)
         assert abs(loss - ref1) <= 1e-10 * abs(ref1)
@@ -226,9 +235,9 @@ def test_diverging_restart_is_dropped_with_warning(monkeypatch):
 
     def step(self):
         calls["n"] += 1
-        loss, ok = real_step(self)
+        loss, ok, violation = real_step(self)
         # the first restart blows up on its third iteration
-        return (float("nan"), ok) if calls["n"] == 3 else (loss, ok)
+        return (float("nan"), ok, violation) if calls["n"] == 3 else (loss, ok, violation)
 
     monkeypatch.setattr(_solver.Solver, "step", step)
     X = _planted(seed=11)

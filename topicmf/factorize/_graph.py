@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import aesara.sparse as asp
 import aesara.tensor as at
 from aesara.tensor.var import TensorVariable
@@ -26,6 +27,7 @@ from ._ops import csr_dot, hals_sweep
 __all__ = [
     "Problem",
     "build_objective",
+    "build_violation",
     "build_penalty",
     "build_loss_from_products",
     "build_hals_step",
@@ -37,6 +39,15 @@ __all__ = [
 ]
 
 EPS = 1e-12
+
+
+def build_violation(P, G):
+    """Projected-gradient violation ``sum |pg|``: pg = G where P > 0, min(G, 0) where P = 0."""
+    return at.sum(abs(at.switch(at.gt(P, 0), G, at.minimum(G, 0))))
+
+
+def _always():
+    return at.as_tensor_variable(np.int8(1))
 
 
 @dataclass
@@ -101,29 +112,37 @@ def _half_products(p: Problem, W_new):
 def build_hals_step(p: Problem):
     """One HALS iteration: ``n_sweeps`` sweeps over W's columns, then over H's.
 
-    Returns
-    -------
-    loss : scalar, f after the step
-    updates : list of (shared, new value)
+    Every ``build_*_step`` returns ``(loss, accepted, violation, updates)``: f
+    after the step, whether the step was taken (int8), the projected-gradient
+    violation measured at the start of each block update, and the updates.
+    Here the loss comes from statistics the sweep kernel returns
+    (``sum``, ``sum of squares``, ``sum(Ht * X^T W)``), so it costs no extra pass.
     """
     XHt = csr_dot(*p.X_parts, p.Ht, openmp=p.openmp)
     HHt = at.dot(p.Ht.T, p.Ht)
-    W_new = hals_sweep(p.W, XHt, HHt, p.l1_W, p.l2_W, p.n_sweeps, openmp=p.openmp)
+    W_new, stats_W, viol_W = hals_sweep(p.W, XHt, HHt, p.l1_W, p.l2_W, p.n_sweeps, openmp=p.openmp)
     XtW, WtW = _half_products(p, W_new)
-    Ht_new = hals_sweep(p.Ht, XtW, WtW, p.l1_H, p.l2_H, p.n_sweeps, openmp=p.openmp)
-    loss = build_loss_from_products(p, W_new, Ht_new, XtW, WtW)
-    return loss, [(p.W, W_new), (p.Ht, Ht_new)]
+    Ht_new, stats_H, viol_H = hals_sweep(p.Ht, XtW, WtW, p.l1_H, p.l2_H, p.n_sweeps, openmp=p.openmp)
+    fit = 0.5 * (p.norm_X2 - 2.0 * stats_H[2] + at.sum(WtW * at.dot(Ht_new.T, Ht_new)))
+    loss = (fit + 0.5 * p.l2_W * stats_W[1] + 0.5 * p.l2_H * stats_H[1]
+            + p.l1_W * stats_W[0] + p.l1_H * stats_H[0])
+    loss.name = "loss"
+    return loss, _always(), viol_W + viol_H, [(p.W, W_new), (p.Ht, Ht_new)]
 
 
 def build_mu_step(p: Problem):
     """One multiplicative-update iteration (Lee and Seung, with the L1/L2 terms)."""
     XHt = csr_dot(*p.X_parts, p.Ht, openmp=p.openmp)
     HHt = at.dot(p.Ht.T, p.Ht)
-    W_new = p.W * XHt / (at.dot(p.W, HHt) + p.l2_W * p.W + p.l1_W + EPS)
+    WHHt = at.dot(p.W, HHt)
+    viol_W = build_violation(p.W, WHHt - XHt + p.l2_W * p.W + p.l1_W)
+    W_new = p.W * XHt / (WHHt + p.l2_W * p.W + p.l1_W + EPS)
     XtW, WtW = _half_products(p, W_new)
-    Ht_new = p.Ht * XtW / (at.dot(p.Ht, WtW) + p.l2_H * p.Ht + p.l1_H + EPS)
+    HtWtW = at.dot(p.Ht, WtW)
+    viol_H = build_violation(p.Ht, HtWtW - XtW + p.l2_H * p.Ht + p.l1_H)
+    Ht_new = p.Ht * XtW / (HtWtW + p.l2_H * p.Ht + p.l1_H + EPS)
     loss = build_loss_from_products(p, W_new, Ht_new, XtW, WtW)
-    return loss, [(p.W, W_new), (p.Ht, Ht_new)]
+    return loss, _always(), viol_W + viol_H, [(p.W, W_new), (p.Ht, Ht_new)]
 
 
 def build_normalized_step(p: Problem, beta_W, beta_H, f_old):
@@ -133,13 +152,11 @@ def build_normalized_step(p: Problem, beta_W, beta_H, f_old):
     an accepted one keeps beta. ``f_old`` is a shared scalar holding f at the
     current point.
 
-    Returns
-    -------
-    loss, accepted : scalars
-    updates : list
+    Returns ``(loss, accepted, violation, updates)`` as :func:`build_hals_step`.
     """
     f = build_objective(p)
     g_W, g_H = at.grad(f, [p.W, p.Ht])
+    violation = build_violation(p.W, g_W) + build_violation(p.Ht, g_H)
     W_new = at.maximum(p.W - beta_W * g_W / (at.sqrt(at.sum(g_W**2)) + EPS), 0.0)
     Ht_new = at.maximum(p.Ht - beta_H * g_H / (at.sqrt(at.sum(g_H**2)) + EPS), 0.0)
     f_new = build_objective(p, W_new, Ht_new)
@@ -152,7 +169,7 @@ def build_normalized_step(p: Problem, beta_W, beta_H, f_old):
         (beta_H, at.switch(accept, beta_H, beta_H * half)),
         (f_old, at.switch(accept, f_new, f_old)),
     ]
-    return at.switch(accept, f_new, f_old), accept, updates
+    return at.switch(accept, f_new, f_old), accept, violation, updates
 
 
 def build_apg_step(p: Problem, W_prev, Ht_prev, t, f_old):
@@ -177,6 +194,7 @@ def build_apg_step(p: Problem, W_prev, Ht_prev, t, f_old):
     L_H = at.sqrt(at.sum(at.dot(W_new.T, W_new) ** 2)) + p.l2_H + EPS
     Ht_new = at.maximum(Y_H - g_H / L_H, 0.0)
 
+    violation = build_violation(Y_W, g_W) + build_violation(Y_H, g_H)
     f_new = build_objective(p, W_new, Ht_new)
     accept = at.le(f_new, f_old)
     t_next = (one + at.sqrt(one + 4 * t**2)) / 2
@@ -188,7 +206,7 @@ def build_apg_step(p: Problem, W_prev, Ht_prev, t, f_old):
         (t, at.switch(accept, t_next, one)),
         (f_old, at.switch(accept, f_new, f_old)),
     ]
-    return at.switch(accept, f_new, f_old), accept, updates
+    return at.switch(accept, f_new, f_old), accept, violation, updates
 
 
 def build_transform_prepare(p: Problem, A, B):
@@ -199,6 +217,6 @@ def build_transform_prepare(p: Problem, A, B):
 
 def build_transform_step(p: Problem, A, B):
     """HALS sweeps on W with H fixed; returns the largest change relative to max(W)."""
-    W_new = hals_sweep(p.W, A, B, p.l1_W, p.l2_W, p.n_sweeps, openmp=p.openmp)
+    W_new, _, _ = hals_sweep(p.W, A, B, p.l1_W, p.l2_W, p.n_sweeps, openmp=p.openmp)
     change = at.max(abs(W_new - p.W)) / (at.max(W_new) + EPS)
     return change, [(p.W, W_new)]

@@ -73,11 +73,12 @@ def _advance(solver, state: RestartResult, s: Settings, until: int) -> RestartRe
     t0 = time.perf_counter()
     solver.set_factors(state.W, state.Ht)  # apg/normalized: momentum and step restart here
     history = list(state.loss_history)
-    n_iter, converged, diverged = solver.run(until, s.tol, history, start_iter=state.n_iter)
+    n_iter, converged, diverged, v0 = solver.run(until, s.tol, history, start_iter=state.n_iter,
+                                                 violation0=state.violation0)
     W, Ht = solver.get_factors()
     loss = history[-1] if history and not diverged else (math.inf if diverged else solver.loss())
     return RestartResult(W, Ht, float(loss), n_iter, converged, diverged, history,
-                         state.seconds + time.perf_counter() - t0)
+                         state.seconds + time.perf_counter() - t0, v0)
 
 
 def _run_batch(X, XT, states, s: Settings, until: int, threads_per_job: int | None):
@@ -101,7 +102,7 @@ def _set_omp_threads(n: int) -> None:
 
 
 def _initial_state(W: np.ndarray, Ht: np.ndarray) -> RestartResult:
-    return RestartResult(W, Ht, math.inf, 0, False, False, [], 0.0)
+    return RestartResult(W, Ht, math.inf, 0, False, False, [], 0.0, None)
 
 
 def run_restarts(

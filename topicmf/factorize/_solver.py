@@ -48,6 +48,7 @@ class RestartResult:
     diverged: bool
     loss_history: list[float] = field(default_factory=list)
     seconds: float = 0.0
+    violation0: float | None = None
 
 
 class Solver:
@@ -116,18 +117,16 @@ class Solver:
         p = self.problem
         if key == "step":
             if self.optimizer == "hals":
-                loss, updates = _graph.build_hals_step(p)
-                outputs = [loss, at.as_tensor_variable(np.int8(1))]
+                out = _graph.build_hals_step(p)
             elif self.optimizer == "mu":
-                loss, updates = _graph.build_mu_step(p)
-                outputs = [loss, at.as_tensor_variable(np.int8(1))]
+                out = _graph.build_mu_step(p)
             elif self.optimizer == "normalized":
-                loss, accept, updates = _graph.build_normalized_step(p, self.beta_W, self.beta_H, self.f_old)
-                outputs = [loss, accept]
+                out = _graph.build_normalized_step(p, self.beta_W, self.beta_H, self.f_old)
             else:
-                loss, accept, updates = _graph.build_apg_step(p, self.W_prev, self.Ht_prev, self.t, self.f_old)
-                outputs = [loss, accept]
-            fn = aesara.function([], outputs, updates=updates, name=f"{self.optimizer}_step_fn")
+                out = _graph.build_apg_step(p, self.W_prev, self.Ht_prev, self.t, self.f_old)
+            loss, accepted, violation, updates = out
+            fn = aesara.function([], [loss, accepted, violation], updates=updates,
+                                 name=f"{self.optimizer}_step_fn")
         elif key == "loss":
             fn = aesara.function([], _graph.build_objective(p), name="loss_fn")
         elif key == "transform_prepare":
@@ -204,41 +203,42 @@ class Solver:
         """f at the current (W, Ht), through the differentiable graph."""
         return float(self._function("loss")())
 
-    def step(self) -> tuple[float, bool]:
-        """One iteration; returns f after it and whether the step was taken."""
-        loss, accepted = self._function("step")()
-        return float(loss), bool(accepted)
+    def step(self) -> tuple[float, bool, float]:
+        """One iteration; returns f after it, whether the step was taken, and the
+        projected-gradient violation measured during it."""
+        loss, accepted, violation = self._function("step")()
+        return float(loss), bool(accepted), float(violation)
 
     def run(self, max_iter: int, tol: float, history: list[float] | None = None,
-            start_iter: int = 0, callback=None) -> tuple[int, bool, bool]:
+            start_iter: int = 0, violation0: float | None = None) -> tuple[int, bool, bool, float | None]:
         """Iterate from the current factors.
 
-        Stops when the relative decrease of f over an accepted step is below
-        ``tol``, after 20 rejected steps in a row, or at ``max_iter`` total
-        iterations. Returns ``(n_iter, converged, diverged)``.
+        Stops, as scikit-learn's ``cd`` solver does, when the projected-gradient
+        violation falls to ``tol`` times that of the first iteration
+        (``violation0``, measured now when None); also after 20 rejected steps
+        in a row, or at ``max_iter`` iterations in total. Returns
+        ``(n_iter, converged, diverged, violation0)``.
         """
         history = [] if history is None else history
-        prev = history[-1] if history else np.inf
         rejected = 0
         it = start_iter
         while it < max_iter:
-            loss, accepted = self.step()
+            loss, accepted, violation = self.step()
             it += 1
-            if not np.isfinite(loss):
-                return it, False, True
+            if not np.isfinite(loss) or not np.isfinite(violation):
+                return it, False, True, violation0
             history.append(loss)
-            if callback is not None:
-                callback(loss)
+            if violation0 is None:
+                violation0 = violation
             if not accepted:
                 rejected += 1
                 if rejected >= 20:
-                    return it, True, False
+                    return it, True, False, violation0
                 continue
             rejected = 0
-            if np.isfinite(prev) and prev - loss <= tol * max(abs(prev), 1e-300):
-                return it, True, False
-            prev = loss
-        return it, False, False
+            if violation <= tol * violation0:
+                return it, True, False, violation0
+        return it, False, False, violation0
 
     def transform(self, X: sp.csr_matrix, Ht: np.ndarray, W0: np.ndarray, max_iter: int, tol: float) -> np.ndarray:
         """W for X with H fixed: HALS sweeps until W changes by less than ``tol``."""
