@@ -68,9 +68,12 @@ class TopicNMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         product and are often faster for many topics, but they take a
         different path and may settle in a different local minimum.
     race : bool, default=True
-        With 3+ restarts, run all for 20 iterations and continue only the most
-        promising (see ``restart_converged_``). Set False to run every restart
-        to convergence (e.g. to measure topic stability).
+        With 3+ restarts, run restart 0 to convergence (T iterations), give
+        each other restart T / n_restarts iterations, and continue only the
+        most promising of them (one per seven, at least one): 8 restarts cost
+        under 3 times one. Stopped restarts have ``restart_converged_`` False.
+        Set False to run every restart to convergence (e.g. to measure topic
+        stability across restarts, as :func:`topicmf.discover` does).
     dtype : {"float64", "float32"}, default="float64"
     random_state : int, Generator, RandomState or None, default=None
     n_jobs : int, optional
