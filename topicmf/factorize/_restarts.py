@@ -8,6 +8,7 @@ budget, and continues only the most promising of them.
 
 from __future__ import annotations
 
+import copy
 import logging
 import math
 import time
@@ -41,24 +42,38 @@ class Settings:
     openmp: bool = True
 
 
+@dataclass
+class Start:
+    """How to build restart ``index``'s initial (W, Ht): cheap to keep and to ship."""
+
+    index: int
+    kind: str
+    rng: np.random.Generator
+    n_topics: int
+    dtype: str
+
+    def realize(self, X: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
+        rng = copy.deepcopy(self.rng)  # the same draws however often, wherever it runs
+        init = nndsvd_init if self.kind == "nndsvd" else random_init
+        return init(X, self.n_topics, rng, self.dtype)
+
+
 def make_starts(X: sp.csr_matrix, n_topics: int, n_restarts: int, init: str,
-                random_state: Any, dtype: str) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Initial (W, Ht) per restart, from child generators of one seeded generator.
+                random_state: Any, dtype: str) -> list[Start]:
+    """The start of each restart, from child generators of one seeded generator.
 
     ``init="random"``: all random; ``"nndsvd"``: restart 0 is NNDSVD, the others
     random. Restart i uses ``rng.spawn`` child i, so it is reproducible alone.
+    Starts are built when a restart first runs (:meth:`Start.realize`), so
+    only the restarts in progress hold factors.
     """
     if isinstance(random_state, np.random.RandomState):
         random_state = random_state.randint(0, 2**31 - 1)
     root = np.random.default_rng(random_state)
-    children = root.spawn(n_restarts)
-    starts = []
-    for i, child in enumerate(children):
-        if init == "nndsvd" and i == 0:
-            starts.append(nndsvd_init(X, n_topics, child, dtype))
-        else:
-            starts.append(random_init(X, n_topics, child, dtype))
-    return starts
+    return [
+        Start(i, "nndsvd" if (init == "nndsvd" and i == 0) else "random", child, n_topics, dtype)
+        for i, child in enumerate(root.spawn(n_restarts))
+    ]
 
 
 def _solver_for(X: sp.csr_matrix, XT: sp.csr_matrix, s: Settings, n_threads: int | None):
@@ -71,6 +86,8 @@ def _solver_for(X: sp.csr_matrix, XT: sp.csr_matrix, s: Settings, n_threads: int
 def _advance(solver, state: RestartResult, s: Settings, until: int) -> RestartResult:
     """Continue one restart from its state up to ``until`` iterations in total."""
     t0 = time.perf_counter()
+    if state.W is None:
+        state.W, state.Ht = state.start.realize(solver_X(solver))
     solver.set_factors(state.W, state.Ht)  # apg/normalized: momentum and step restart here
     history = list(state.loss_history)
     n_iter, converged, diverged, v0 = solver.run(until, s.tol, history, start_iter=state.n_iter,
@@ -78,7 +95,12 @@ def _advance(solver, state: RestartResult, s: Settings, until: int) -> RestartRe
     W, Ht = solver.get_factors()
     loss = history[-1] if history and not diverged else (math.inf if diverged else solver.loss())
     return RestartResult(W, Ht, float(loss), n_iter, converged, diverged, history,
-                         state.seconds + time.perf_counter() - t0, v0)
+                         state.seconds + time.perf_counter() - t0, v0, state.start)
+
+
+def solver_X(solver) -> sp.csr_matrix:
+    """The X a solver holds (to build a start where the data already are)."""
+    return solver.X_sparse.get_value(borrow=True)
 
 
 def _run_batch(X, XT, states, s: Settings, until: int, threads_per_job: int | None):
@@ -101,14 +123,14 @@ def _set_omp_threads(n: int) -> None:
         pass
 
 
-def _initial_state(W: np.ndarray, Ht: np.ndarray) -> RestartResult:
-    return RestartResult(W, Ht, math.inf, 0, False, False, [], 0.0, None)
+def _initial_state(start: Start) -> RestartResult:
+    return RestartResult(None, None, math.inf, 0, False, False, [], 0.0, None, start)
 
 
 def run_restarts(
     X: sp.csr_matrix,
     XT: sp.csr_matrix,
-    starts: list[tuple[np.ndarray, np.ndarray]],
+    starts: list[Start],
     s: Settings,
     *,
     n_jobs: int | None = None,
@@ -121,7 +143,7 @@ def run_restarts(
     Parameters
     ----------
     X, XT : CSR matrices, shapes (n_documents, n_terms) and (n_terms, n_documents)
-    starts : list of (W, Ht)
+    starts : list of Start
     s : Settings
     n_jobs : int, optional
         Worker processes (joblib/loky); None or 1 runs here. Results equal the
@@ -138,11 +160,22 @@ def run_restarts(
     progress : callable(int), optional
         Called with the number of restarts finished so far.
     """
-    states = [_initial_state(W, Ht) for W, Ht in starts]
+    states = [_initial_state(st) for st in starts]
+    keep_W: set[int] = set(range(len(states)))  # restarts whose W may still be needed
+
+    def forget_W(i: int) -> None:
+        """Drop restart i's W (its H stays, for stability); keep the best finished one."""
+        keep_W.discard(i)
+        done = [j for j in range(len(states)) if j not in keep_W and states[j].W is not None]
+        if done:
+            best = min(done, key=lambda j: states[j].loss)
+            for j in done:
+                if j != best:
+                    states[j].W = None
     n_jobs = 1 if n_jobs is None else (n_jobs if n_jobs > 0 else max(1, _cpu_count() + 1 + n_jobs))
     n_jobs = min(n_jobs, len(states))
 
-    def advance_all(indices: list[int], until: int) -> None:
+    def advance_all(indices: list[int], until: int, forget=None) -> None:
         if n_jobs <= 1:
             solver = _solver_for(X, XT, s, None)
             try:
@@ -150,6 +183,8 @@ def run_restarts(
                     st = states[i]
                     if not (st.converged or st.diverged):
                         states[i] = _advance(solver, st, s, until)
+                    if forget is not None:
+                        forget(i)
                     if progress is not None:
                         progress(1)
             finally:
@@ -166,6 +201,8 @@ def run_restarts(
         for batch, res in zip([b for b in batches if b], results):
             for i, st in zip(batch, res):
                 states[i] = st
+                if forget is not None:
+                    forget(i)
                 if progress is not None:
                     progress(1)
 
@@ -176,16 +213,22 @@ def run_restarts(
         budget = max(race_min_iter, math.ceil(states[0].n_iter / len(states)))
         # 2. every other restart gets T / n_restarts iterations
         others = everyone[1:]
+        forget_W(0)
         advance_all(others, budget)
         losses = np.array([states[i].loss if not states[i].diverged else np.inf for i in others])
         # 3. the best of them (about one in seven) continue to convergence; the rest stop
         keep = max(1, (len(others)) // 7)
         ranked = [others[j] for j in np.argsort(losses, kind="stable")[:keep]]
+        for i in others:
+            if i not in ranked:
+                forget_W(i)
         logger.info("racing: restarts %s continue after %d iterations; %d stop", ranked, budget,
                     len(others) - len(ranked))
         advance_all(ranked, s.max_iter)
+        for i in ranked:
+            forget_W(i)
     else:
-        advance_all(everyone, s.max_iter)
+        advance_all(everyone, s.max_iter, forget=forget_W)
     return states
 
 

@@ -40,8 +40,8 @@ def _index_dtype(*mats: sp.csr_matrix) -> type:
 class RestartResult:
     """One restart's outcome (NumPy only)."""
 
-    W: np.ndarray
-    Ht: np.ndarray
+    W: np.ndarray | None  # dropped (None) once the restart cannot be the best
+    Ht: np.ndarray | None
     loss: float
     n_iter: int
     converged: bool
@@ -49,6 +49,7 @@ class RestartResult:
     loss_history: list[float] = field(default_factory=list)
     seconds: float = 0.0
     violation0: float | None = None
+    start: object = None  # how the restart began (a _restarts.Start)
 
 
 class Solver:
