@@ -162,15 +162,17 @@ def test_restart_bookkeeping_and_racing():
     m = tm.TopicNMF(12, **kw).fit(X)
     assert m.best_restart_ == int(np.argmin(m.restart_losses_))
     assert len(m.restart_losses_) == 8 == len(m.restart_components_)
-    # restart 0 and the best challenger converge; the other six stop after T / 8 iterations
-    assert m.restart_converged_.sum() == 2 and m.restart_converged_[0]
-    budget = max(5, int(np.ceil(m.restart_n_iter_[0] / 8)))
-    assert np.all(m.restart_n_iter_[~m.restart_converged_] == budget)
-    assert m.restart_n_iter_[~m.restart_converged_].sum() <= m.restart_n_iter_[0]  # the race costs <= one restart
+    # restart 0 converges (T iterations); six challengers stop after T / 8; the best
+    # challenger goes on for at most T: fewer than 3 T iterations in all
+    T = m.restart_n_iter_[0]
+    assert m.restart_converged_[0]
+    budget = max(5, int(np.ceil(T / 8)))
+    assert np.sum(m.restart_n_iter_ == budget) >= 6
+    assert np.all(m.restart_n_iter_[1:] <= T)
+    assert m.restart_n_iter_.sum() < 3 * T
     full = tm.TopicNMF(12, race=False, **kw).fit(X)
     assert full.restart_converged_.all()
-    done = m.restart_converged_
-    np.testing.assert_array_equal(full.restart_losses_[done], m.restart_losses_[done])
+    np.testing.assert_array_equal(full.restart_losses_[0], m.restart_losses_[0])
 
 
 def test_fit_transform_matches_transform():

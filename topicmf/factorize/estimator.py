@@ -70,8 +70,8 @@ class TopicNMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
     race : bool, default=True
         With 3+ restarts, run restart 0 to convergence (T iterations), give
         each other restart T / n_restarts iterations, and continue only the
-        most promising of them (one per seven, at least one): 8 restarts cost
-        under 3 times one. Stopped restarts have ``restart_converged_`` False.
+        most promising of them (one per seven, at least one) for up to T
+        iterations: 8 restarts cost under 3 times one. Stopped restarts have ``restart_converged_`` False.
         Set False to run every restart to convergence (e.g. to measure topic
         stability across restarts, as :func:`topicmf.discover` does).
     dtype : {"float64", "float32"}, default="float64"
