@@ -19,6 +19,8 @@ __version__ = "0.1.0"
 # Heavy parts (Aesara, matplotlib) load lazily: name -> module.
 _LAZY = {
     "TopicNMF": "topicmf.factorize",
+    "TopicReport": "topicmf.report",
+    "discover": "topicmf.pipeline",
 }
 
 __all__ = [
@@ -26,18 +28,23 @@ __all__ = [
     "SyntheticCorpus",
     "TextVectorizer",
     "TopicNMF",
+    "TopicReport",
     "__version__",
     "binary_document_term",
+    "discover",
     "factorize",
     "list_corpora",
     "load_corpus",
     "make_planted_corpus",
+    "metrics",
 ]
 
 
 def __getattr__(name: str) -> Any:
     if name == "factorize":  # the package, callable as the function twin of TopicNMF
         return import_module("topicmf.factorize")
+    if name == "metrics":
+        return import_module("topicmf.metrics")
     if name in _LAZY:
         value = getattr(import_module(_LAZY[name]), name)
         globals()[name] = value

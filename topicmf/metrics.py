@@ -24,6 +24,7 @@ __all__ = [
     "zero_share",
     "hoyer_sparseness",
     "reconstruction_error",
+    "cosine_rows",
     "match_topics",
     "topic_stability",
     "clustering_scores",
@@ -180,7 +181,8 @@ def reconstruction_error(X: sp.spmatrix, W: np.ndarray, H: np.ndarray, relative:
     return err
 
 
-def _cosine(A: np.ndarray, B: np.ndarray) -> np.ndarray:
+def cosine_rows(A: np.ndarray, B: np.ndarray) -> np.ndarray:
+    """Cosine similarity of every row of A with every row of B (zero rows: 0)."""
     A = np.asarray(A, dtype=np.float64)
     B = np.asarray(B, dtype=np.float64)
     na = np.linalg.norm(A, axis=1, keepdims=True)
@@ -201,7 +203,7 @@ def match_topics(H_ref: np.ndarray, H_other: np.ndarray) -> tuple[np.ndarray, np
     similarity : ndarray, shape (n_topics_ref,)
         Cosine similarity of each pair (0 when unmatched).
     """
-    S = _cosine(H_ref, H_other)
+    S = cosine_rows(H_ref, H_other)
     rows, cols = linear_sum_assignment(-S)
     match = np.full(S.shape[0], -1, dtype=np.int64)
     sim = np.zeros(S.shape[0])

@@ -1,0 +1,130 @@
+"""One call: documents -> tokens -> X -> (W, H) -> report. The stages in order, nothing else."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .corpora import Corpus, load_corpus
+from .vectorize import TextVectorizer
+
+__all__ = ["discover", "default_vectorizer"]
+
+logger = logging.getLogger(__name__)
+
+#: Corpora at least this large show progress bars unless ``progress=False``.
+PROGRESS_MIN_DOCUMENTS = 5000
+
+
+def default_vectorizer(n_documents: int) -> TextVectorizer:
+    """TF-IDF settings that work without tuning for a corpus of this size.
+
+    Terms must occur in at least 2 documents (3 from 1,000 documents, 5 from
+    10,000) and in at most half of them; term frequencies are sublinear
+    (1 + log tf), which keeps long documents from dominating.
+    """
+    min_df = 2 if n_documents < 1000 else (3 if n_documents < 10000 else 5)
+    return TextVectorizer(min_df=min_df, max_df=0.5 if n_documents >= 20 else 1.0, sublinear_tf=True)
+
+
+def discover(
+    corpus_or_texts: Corpus | str | Path | pd.DataFrame | Sequence[str],
+    n_topics: int = 10,
+    *,
+    text_column: str = "text",
+    id_column: str | None = None,
+    label_column: str | None = None,
+    vectorizer: TextVectorizer | None = None,
+    n_restarts: int = 4,
+    random_state: Any = 0,
+    progress: bool | None = None,
+    n_top_terms: int = 10,
+    n_top_documents: int = 5,
+    low_confidence: float = 0.4,
+    **model_options: Any,
+):
+    """Find ``n_topics`` topics in a corpus and return the full :class:`~topicmf.report.TopicReport`.
+
+    Parameters
+    ----------
+    corpus_or_texts : Corpus, path, bundled corpus name, DataFrame or list of str
+        Anything :func:`topicmf.load_corpus` reads.
+    n_topics : int, default=10
+    text_column, id_column, label_column : str, optional
+        Passed to :func:`topicmf.load_corpus` when loading.
+    vectorizer : TextVectorizer, optional
+        Default: :func:`default_vectorizer` for the corpus size.
+    n_restarts : int, default=4
+        Random restarts, all run to convergence (``race=False``) so that the
+        report's topic stability compares converged solutions.
+    random_state : int or None, default=0
+        Seed: the same call gives the same report.
+    progress : bool, optional
+        Progress bars on stderr; default: on for corpora of 5,000+ documents.
+    n_top_terms, n_top_documents, low_confidence
+        Passed to :class:`~topicmf.report.TopicReport`.
+    **model_options
+        Any other :class:`~topicmf.TopicNMF` parameter (``l1_H``, ``optimizer``, ``n_jobs``...).
+
+    Returns
+    -------
+    TopicReport
+
+    Examples
+    --------
+    >>> import topicmf as tm
+    >>> report = tm.discover("newsroom", n_topics=6)
+    >>> report.topics[["topic", "label", "size"]].shape
+    (6, 3)
+    """
+    from .factorize import TopicNMF
+    from .report import TopicReport
+
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    corpus = load_corpus(corpus_or_texts, text_column=text_column, id_column=id_column, label_column=label_column)
+    timings["load_seconds"] = time.perf_counter() - t0
+    show = progress if progress is not None else len(corpus) >= PROGRESS_MIN_DOCUMENTS
+    stages = None
+    if show:
+        from tqdm.auto import tqdm
+
+        stages = tqdm(total=3, desc="topicmf", unit="stage", file=sys.stderr,
+                      bar_format="{desc}: {n}/{total} stages {bar} {elapsed} {postfix}")
+        stages.set_postfix_str(f"vectorizing {len(corpus):,} documents")
+
+    t0 = time.perf_counter()
+    vec = vectorizer if vectorizer is not None else default_vectorizer(len(corpus))
+    X = vec.fit_transform(corpus.texts)
+    timings["vectorize_seconds"] = time.perf_counter() - t0
+    if vec.n_empty_documents_:
+        logger.warning("%d of %d documents have no terms left after preprocessing; they get topic "
+                       "weights of zero and are flagged low_confidence", vec.n_empty_documents_, len(corpus))
+    if stages is not None:
+        stages.update(1)
+        stages.set_postfix_str(f"fitting {n_restarts} restarts on {X.shape[0]:,} x {X.shape[1]:,}")
+
+    t0 = time.perf_counter()
+    options = {"race": False, **model_options}
+    model = TopicNMF(n_topics=n_topics, n_restarts=n_restarts, random_state=random_state,
+                     verbose=int(bool(show)), **options)
+    W = model.fit_transform(X)
+    timings["fit_seconds"] = time.perf_counter() - t0
+    if stages is not None:
+        stages.update(1)
+        stages.set_postfix_str("scoring")
+
+    settings = {"n_topics": n_topics, "n_restarts": n_restarts, "random_state": random_state, **timings}
+    report = TopicReport(corpus, vec, model, X, W, n_top_terms=n_top_terms, n_top_documents=n_top_documents,
+                         low_confidence=low_confidence, settings=settings)
+    if stages is not None:
+        report.topics  # noqa: B018 - computes the scores now, inside the progress bar
+        stages.update(1)
+        stages.close()
+    return report

@@ -1,0 +1,94 @@
+"""Report figures (matplotlib ``Figure`` objects; no pyplot state is touched).
+
+Each function takes the report's tables or arrays and returns a new Figure, so
+figures work in notebooks, scripts and servers alike and never change inputs.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from ..metrics import cosine_rows
+
+__all__ = ["top_terms_figure", "topic_sizes_figure", "topic_similarity_figure", "confidence_figure"]
+
+_BLUE = "#3b6ea5"
+
+
+def top_terms_figure(top_terms: pd.DataFrame, labels: list[str], n_terms: int = 8, cols: int = 4) -> Figure:
+    """A grid of horizontal bar charts: each topic's heaviest terms and weights."""
+    topics = sorted(top_terms["topic"].unique())
+    k = len(topics)
+    cols = max(1, min(cols, k))
+    rows = max(1, math.ceil(k / cols))
+    fig = Figure(figsize=(3.2 * cols, 0.32 * n_terms * rows + 0.6 * rows), layout="constrained")
+    axes = fig.subplots(rows, cols, squeeze=False)
+    for ax in axes.ravel()[k:]:
+        ax.set_visible(False)
+    for ax, t in zip(axes.ravel(), topics):
+        part = top_terms[(top_terms["topic"] == t) & (top_terms["rank"] <= n_terms)].sort_values("rank")
+        ax.barh(np.arange(len(part))[::-1], part["weight"], color=_BLUE)
+        ax.set_yticks(np.arange(len(part))[::-1], part["term"], fontsize=8)
+        ax.set_title(f"{t}: {labels[t]}", fontsize=9, loc="left")
+        ax.tick_params(axis="x", labelsize=7)
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+    fig.suptitle("Top terms per topic (weight in H)", fontsize=11)
+    return fig
+
+
+def topic_sizes_figure(topics: pd.DataFrame) -> Figure:
+    """Documents per topic (dominant topic), largest first."""
+    fig = Figure(figsize=(7, 0.35 * len(topics) + 1.2), layout="constrained")
+    ax = fig.subplots()
+    names = [f"{t}: {lab}" for t, lab in zip(topics["topic"], topics["label"])]
+    y = np.arange(len(topics))[::-1]
+    ax.barh(y, topics["size"], color=_BLUE)
+    ax.set_yticks(y, names, fontsize=8)
+    ax.set_xlabel("documents whose dominant topic it is")
+    for yy, v in zip(y, topics["size"]):
+        ax.text(v, yy, f" {v}", va="center", fontsize=7)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    ax.set_title("Topic sizes", fontsize=11, loc="left")
+    return fig
+
+
+def topic_similarity_figure(H: np.ndarray, labels: list[str]) -> Figure:
+    """Cosine similarity between topics (rows of H): which topics overlap."""
+    S = cosine_rows(H, H)
+    k = S.shape[0]
+    size = max(4.0, 0.45 * k + 2.5)
+    fig = Figure(figsize=(size + 1.0, size), layout="constrained")
+    ax = fig.subplots()
+    im = ax.imshow(S, vmin=0, vmax=1, cmap="Blues")
+    names = [f"{t}: {labels[t]}" for t in range(k)]
+    ax.set_xticks(np.arange(k), [str(t) for t in range(k)], fontsize=8)
+    ax.set_yticks(np.arange(k), names, fontsize=8)
+    if k <= 20:
+        for i in range(k):
+            for j in range(k):
+                ax.text(j, i, f"{S[i, j]:.2f}", ha="center", va="center", fontsize=6,
+                        color="white" if S[i, j] > 0.6 else "black")
+    fig.colorbar(im, ax=ax, shrink=0.8, label="cosine similarity of term weights")
+    ax.set_title("Topic similarity", fontsize=11, loc="left")
+    return fig
+
+
+def confidence_figure(document_topics: pd.DataFrame, threshold: float) -> Figure:
+    """Distribution of each document's share of its dominant topic (its confidence)."""
+    fig = Figure(figsize=(7, 3.2), layout="constrained")
+    ax = fig.subplots()
+    ax.hist(document_topics["share"], bins=np.linspace(0, 1, 21), color=_BLUE, edgecolor="white")
+    ax.axvline(threshold, color="#b03a2e", linestyle="--", label=f"low confidence below {threshold:.2f}")
+    ax.set_xlabel("share of the document's topic weight in its dominant topic")
+    ax.set_ylabel("documents")
+    ax.legend(fontsize=8, frameon=False)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    ax.set_title("How clearly documents belong to one topic", fontsize=11, loc="left")
+    return fig
