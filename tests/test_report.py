@@ -1,0 +1,105 @@
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import topicmf as tm
+from topicmf.report import (
+    DOCUMENT_TOPICS_COLUMNS,
+    TOP_DOCUMENTS_COLUMNS,
+    TOP_TERMS_COLUMNS,
+    TOPICS_COLUMNS,
+)
+
+
+@pytest.fixture(scope="module")
+def report():
+    return tm.discover("newsroom", n_topics=6, random_state=0)
+
+
+def test_tables_have_documented_columns(report):
+    meta = ["label", "title", "date", "source", "region"]
+    assert list(report.topics.columns) == TOPICS_COLUMNS
+    assert list(report.top_terms.columns) == TOP_TERMS_COLUMNS
+    assert list(report.top_documents.columns) == TOP_DOCUMENTS_COLUMNS + meta
+    assert list(report.document_topics.columns) == DOCUMENT_TOPICS_COLUMNS + meta
+    assert len(report.topics) == 6 and len(report.top_terms) == 60
+    assert (report.top_documents.groupby("topic").size() == 5).all()
+
+
+def test_every_document_exactly_once(report, newsroom):
+    dt = report.document_topics
+    assert dt["document_id"].tolist() == newsroom.ids
+    assert dt["share"].between(0, 1).all() and (dt["margin"] >= 0).all()
+    assert report.topics["size"].sum() == len(newsroom)
+
+
+def test_topics_are_the_planted_themes(report):
+    s = report.summary()
+    assert s["clustering_nmi"] > 0.9 and s["coherence_npmi"] > 0.3
+    # labels are surface words, never stems
+    vocab_words = {w.lower() for t in report.corpus.texts for w in t.replace(".", " ").split()}
+    for term in report.top_terms["term"]:
+        assert term in vocab_words
+
+
+def test_stability_is_reported(report):
+    assert report.topics["stability"].between(0, 1 + 1e-9).all()
+    assert report.summary()["stability"] > 0.9
+
+
+def test_report_never_changes_model_arrays():
+    corpus = tm.load_corpus("newsroom")
+    vec = tm.TextVectorizer(min_df=2)
+    X = vec.fit_transform(corpus)
+    model = tm.TopicNMF(5, n_restarts=2, random_state=0).fit(X)
+    H = model.components_.copy()
+    W = model.transform(X)
+    W_before = W.copy()
+    rep = tm.TopicReport(corpus, vec, model, X, W)
+    rep.topics, rep.top_terms, rep.top_documents, rep.document_topics, rep.summary(), rep.figures()
+    np.testing.assert_array_equal(model.components_, H)
+    np.testing.assert_array_equal(W, W_before)
+
+
+def test_html_escapes_documents_and_is_self_contained(tmp_path):
+    docs = ["<script>alert('x')</script> bank rates inflation economy"] * 3 + \
+           ["goal striker match football league"] * 3 + ["bank economy rates growth"] * 2
+    frame = pd.DataFrame({"text": docs, "source": ["<b>wire</b>"] * 8})
+    rep = tm.discover(frame, n_topics=2, vectorizer=tm.TextVectorizer())
+    path = rep.to_html(tmp_path / "r.html")
+    html = open(path, encoding="utf-8").read()
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert "<b>wire</b>" not in html and "&lt;b&gt;wire&lt;/b&gt;" in html
+    assert "http://" not in html and "https://" not in html  # no network assets
+    assert html.count("data:image/png;base64,") == 4
+
+
+def test_csv_markdown_excel(report, tmp_path):
+    paths = report.to_csv(tmp_path / "csv")
+    assert len(paths) == 5
+    back = pd.read_csv(tmp_path / "csv" / "document_topics.csv")
+    assert len(back) == 240
+    summary = json.loads((tmp_path / "csv" / "summary.json").read_text())
+    assert summary["n_topics"] == 6 and "versions" in summary
+    md = report.to_markdown()
+    assert md.startswith("# Topic report") and md.count("\n| ") >= 6
+    pytest.importorskip("openpyxl")
+    report.to_excel(tmp_path / "r.xlsx")
+    sheets = pd.read_excel(tmp_path / "r.xlsx", sheet_name=None)
+    assert set(sheets) == {"summary", "topics", "top_terms", "top_documents", "document_topics"}
+
+
+def test_top_documents_all(report):
+    everything = report.top_documents_for(None)
+    assert everything.groupby("topic")["rank"].max().sum() == len(everything)
+    assert len(everything) >= 240
+
+
+def test_empty_document_flagged_low_confidence():
+    texts = ["bank rates economy growth"] * 4 + ["goal match striker league"] * 4 + ["the and of"]
+    rep = tm.discover(texts, n_topics=2, vectorizer=tm.TextVectorizer())
+    row = rep.document_topics.iloc[-1]
+    assert row["low_confidence"] and row["share"] == 0
+    assert rep.summary()["n_empty_documents"] == 1
