@@ -22,15 +22,22 @@ logger = logging.getLogger(__name__)
 PROGRESS_MIN_DOCUMENTS = 5000
 
 
-def default_vectorizer(n_documents: int) -> TextVectorizer:
-    """TF-IDF settings that work without tuning for a corpus of this size.
+def default_vectorizer(n_documents: int, n_topics: int = 10) -> TextVectorizer:
+    """TF-IDF settings that work without tuning for a corpus of this size and k.
 
-    Terms must occur in at least 2 documents (3 from 1,000 documents, 5 from
-    10,000) and in at most half of them; term frequencies are sublinear
-    (1 + log tf), which keeps long documents from dominating.
+    - ``min_df``: a term must occur in 2 documents (3 from 1,000 documents, 5
+      from 10,000): rarer terms cannot shape a topic and only add noise.
+    - ``max_df = min(0.5, max(0.2, 1 / n_topics))``: a term in more than 1/k of
+      the documents cannot belong to one of k topics of similar size; terms in
+      over half the documents are dropped in any case.
+    - ``sublinear_tf``: 1 + log(tf), so long documents do not dominate.
+    - ``stemmer="porter"``: on BBC and AG News it gave the same or better
+      coherence, diversity and label agreement than Snowball (see
+      ``scripts/evaluate.py``); both come with NLTK and need no data.
     """
     min_df = 2 if n_documents < 1000 else (3 if n_documents < 10000 else 5)
-    return TextVectorizer(min_df=min_df, max_df=0.5 if n_documents >= 20 else 1.0, sublinear_tf=True)
+    max_df = min(0.5, max(0.2, 1.0 / max(n_topics, 1))) if n_documents >= 20 else 1.0
+    return TextVectorizer(min_df=min_df, max_df=max_df, sublinear_tf=True, stemmer="porter")
 
 
 def discover(
@@ -59,14 +66,15 @@ def discover(
     text_column, id_column, label_column : str, optional
         Passed to :func:`topicmf.load_corpus` when loading.
     vectorizer : TextVectorizer, optional
-        Default: :func:`default_vectorizer` for the corpus size.
+        Default: :func:`default_vectorizer` for the corpus size and ``n_topics``.
     n_restarts : int, default=4
         Random restarts, all run to convergence (``race=False``) so that the
         report's topic stability compares converged solutions.
     random_state : int or None, default=0
         Seed: the same call gives the same report.
     progress : bool, optional
-        Progress bars on stderr; default: on for corpora of 5,000+ documents.
+        Progress bars on stderr; default: on for corpora of 5,000+ documents
+        when stderr is a terminal.
     n_top_terms, n_top_documents, low_confidence
         Passed to :class:`~topicmf.report.TopicReport`.
     **model_options
@@ -90,7 +98,8 @@ def discover(
     t0 = time.perf_counter()
     corpus = load_corpus(corpus_or_texts, text_column=text_column, id_column=id_column, label_column=label_column)
     timings["load_seconds"] = time.perf_counter() - t0
-    show = progress if progress is not None else len(corpus) >= PROGRESS_MIN_DOCUMENTS
+    show = progress if progress is not None else (
+        len(corpus) >= PROGRESS_MIN_DOCUMENTS and sys.stderr is not None and sys.stderr.isatty())
     stages = None
     if show:
         from tqdm.auto import tqdm
@@ -100,7 +109,7 @@ def discover(
         stages.set_postfix_str(f"vectorizing {len(corpus):,} documents")
 
     t0 = time.perf_counter()
-    vec = vectorizer if vectorizer is not None else default_vectorizer(len(corpus))
+    vec = vectorizer if vectorizer is not None else default_vectorizer(len(corpus), n_topics)
     X = vec.fit_transform(corpus.texts)
     timings["vectorize_seconds"] = time.perf_counter() - t0
     if vec.n_empty_documents_:

@@ -50,7 +50,10 @@ class TopicReport:
         Fitted on X.
     X : sparse matrix, shape (n_documents, n_terms)
     W : ndarray, shape (n_documents, n_topics), optional
-        Document-topic weights (default: ``model.transform(X)``).
+        Document-topic weights (default: ``model.transform(X)``). The report
+        works on a rescaled copy: each row of H divided by its L2 norm and each
+        column of W multiplied by it (``W H`` is unchanged), so topic weights
+        are comparable across topics.
     n_top_terms : int, default=10
         Terms per topic in tables and coherence.
     n_top_documents : int, default=5
@@ -85,8 +88,15 @@ class TopicReport:
         self.corpus = corpus
         self.vectorizer = vectorizer
         self.model = model
-        self.W = np.asarray(model.transform(X) if W is None else W)
-        self.H = model.components_
+        W = np.asarray(model.transform(X) if W is None else W, dtype=np.float64)
+        H = np.asarray(model.components_, dtype=np.float64)
+        # Scale so each topic's term vector has unit length: W H is unchanged, and
+        # W's columns become comparable, so a document's dominant topic does not
+        # depend on how the factorization happened to split scale between W and H.
+        norms = np.linalg.norm(H, axis=1)
+        norms[norms == 0] = 1.0
+        self.W = W * norms
+        self.H = H / norms[:, None]
         self.n_top_terms = n_top_terms
         self.n_top_documents = n_top_documents
         self.low_confidence = low_confidence
