@@ -11,6 +11,7 @@ import math
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from ..metrics import cosine_rows
 
@@ -19,7 +20,7 @@ __all__ = ["top_terms_figure", "topic_sizes_figure", "topic_similarity_figure", 
 _BLUE = "#3b6ea5"
 
 
-def top_terms_figure(top_terms: pd.DataFrame, labels: list[str], n_terms: int = 8, cols: int = 4) -> Figure:
+def top_terms_figure(top_terms: pd.DataFrame, labels: list[str], n_terms: int = 8, cols: int = 5) -> Figure:
     """A grid of horizontal bar charts: each topic's heaviest terms and weights."""
     topics = sorted(top_terms["topic"].unique())
     k = len(topics)
@@ -35,6 +36,7 @@ def top_terms_figure(top_terms: pd.DataFrame, labels: list[str], n_terms: int = 
         ax.set_yticks(np.arange(len(part))[::-1], part["term"], fontsize=8)
         ax.set_title(f"{t}: {labels[t]}", fontsize=9, loc="left")
         ax.tick_params(axis="x", labelsize=7)
+        ax.xaxis.set_major_locator(MaxNLocator(3))
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
     fig.suptitle("Top terms per topic (weight in H)", fontsize=11)

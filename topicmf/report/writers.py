@@ -52,10 +52,10 @@ def _fmt(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _summary_lines(s: dict[str, Any]) -> list[tuple[str, str]]:
     rows = [
-        ("corpus", f"{s['corpus']}: {s['n_documents']:,} documents, {s['n_terms']:,} terms"),
+        ("corpus", f"{Path(str(s['corpus'])).name}: {s['n_documents']:,} documents, {s['n_terms']:,} terms"),
         ("topics", str(s["n_topics"])),
         ("restarts", f"{s['n_restarts']} (best: {s['best_restart']}, {s['n_iter']} iterations)"),
-        ("relative reconstruction error", f"{s['relative_error']:.3f}"),
+        ("relative reconstruction error ||X - WH|| / ||X||", f"{s['relative_error']:.3f}"),
         ("coherence (NPMI, mean)", f"{s['coherence_npmi']:.3f}"),
         ("coherence (UMass, mean)", f"{s['coherence_umass']:.3f}"),
         ("topic diversity (top 25)", f"{s['topic_diversity']:.3f}"),
@@ -117,7 +117,7 @@ th,td{border:1px solid #d9e2ec;padding:5px 8px;text-align:left;vertical-align:to
 th{background:#eef2f7;font-weight:600}td.num{text-align:right;font-variant-numeric:tabular-nums}
 .cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(210px,1fr));gap:10px}
 .card{background:#fff;border:1px solid #d9e2ec;border-radius:6px;padding:10px 12px}
-.card .k{color:#52606d;font-size:12px}.card .v{font-size:17px;font-weight:600;margin-top:2px}
+.card{overflow-wrap:anywhere}.card .k{color:#52606d;font-size:12px}.card .v{font-size:17px;font-weight:600;margin-top:2px}
 .topic{background:#fff;border:1px solid #d9e2ec;border-radius:6px;padding:8px 16px 12px;margin:14px 0}
 .terms{color:#243b53}.note{color:#52606d;font-size:13px;max-width:900px}
 img{max-width:100%;background:#fff;border:1px solid #d9e2ec;border-radius:6px;margin:8px 0}
@@ -134,7 +134,8 @@ documents of this corpus: above 0 they co-occur more than by chance.
 <b>Stability</b> compares this topic with the best-matching topic of every other random restart
 (cosine similarity of term weights; 1.0 means every restart found the same topic). Topics with
 low stability depend on the random start and deserve caution; <i>reproduced</i> counts the
-restarts that found it with similarity above 0.8.</p>
+restarts that found it with similarity above 0.8. The <i>relative reconstruction error</i> of
+TF-IDF text is typically 0.8-0.97: a few topics summarise, they do not reproduce, every word.</p>
 """
 
 
@@ -174,7 +175,7 @@ def write_html(report: "TopicReport", path: str | Path) -> str:
     out.append("<h2>Topics</h2>")
     cols = ["topic", "label", "size", "share", "coherence_npmi", "stability", "n_reproduced", "top_terms"]
     out.append(_table_html(report.topics[cols].rename(columns={
-        "coherence_npmi": "coherence (NPMI)", "n_reproduced": "reproduced"})))
+        "coherence_npmi": "coherence (NPMI)", "n_reproduced": "reproduced", "top_terms": "top terms"})))
     out.append("<h2>Figures</h2>")
     for name, title in (("topic_sizes", "Topic sizes"), ("top_terms", "Top terms"),
                         ("topic_similarity", "Topic similarity"), ("confidence", "Document confidence")):
