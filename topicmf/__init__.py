@@ -11,6 +11,8 @@ from importlib import import_module
 from typing import Any
 
 from .corpora import Corpus, list_corpora, load_corpus
+from .model import TopicModel
+from .model_io import load_model, save_model
 from .synthetic import SyntheticCorpus, make_planted_corpus
 from .vectorize import TextVectorizer, binary_document_term
 
@@ -21,12 +23,16 @@ _LAZY = {
     "TopicNMF": "topicmf.factorize",
     "TopicReport": "topicmf.report",
     "discover": "topicmf.pipeline",
+    "select_k": "topicmf.select",
+    "KSelection": "topicmf.select",
 }
 
 __all__ = [
     "Corpus",
+    "KSelection",
     "SyntheticCorpus",
     "TextVectorizer",
+    "TopicModel",
     "TopicNMF",
     "TopicReport",
     "__version__",
@@ -35,8 +41,11 @@ __all__ = [
     "factorize",
     "list_corpora",
     "load_corpus",
+    "load_model",
     "make_planted_corpus",
     "metrics",
+    "save_model",
+    "select_k",
 ]
 
 

@@ -73,8 +73,8 @@ def discover(
     random_state : int or None, default=0
         Seed: the same call gives the same report.
     progress : bool, optional
-        Progress bars on stderr; default: on for corpora of 5,000+ documents
-        when stderr is a terminal.
+        Progress bars on stderr (shown only when stderr is a terminal);
+        default: on for corpora of 5,000+ documents.
     n_top_terms, n_top_documents, low_confidence
         Passed to :class:`~topicmf.report.TopicReport`.
     **model_options
@@ -104,7 +104,7 @@ def discover(
     if show:
         from tqdm.auto import tqdm
 
-        stages = tqdm(total=3, desc="topicmf", unit="stage", file=sys.stderr,
+        stages = tqdm(total=3, desc="topicmf", unit="stage", file=sys.stderr, disable=None,
                       bar_format="{desc}: {n}/{total} stages {bar} {elapsed} {postfix}")
         stages.set_postfix_str(f"vectorizing {len(corpus):,} documents")
 

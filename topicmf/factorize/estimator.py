@@ -221,7 +221,7 @@ class TopicNMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         if self.verbose:
             from tqdm.auto import tqdm
 
-            bar = tqdm(desc=f"TopicNMF k={self.n_topics}", unit="restart", leave=False)
+            bar = tqdm(desc=f"TopicNMF k={self.n_topics}", unit="restart", leave=False, disable=None)
         try:
             results = run_restarts(
                 X, XT, starts, settings, n_jobs=self.n_jobs,

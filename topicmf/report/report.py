@@ -207,6 +207,14 @@ class TopicReport:
         out["versions"] = _versions()
         return out
 
+    def to_model(self):
+        """The fitted vectorizer and factorization as a :class:`~topicmf.TopicModel`."""
+        from ..model import TopicModel
+
+        info = {"corpus": str(self.corpus.name), "n_documents": len(self.corpus),
+                "coherence_npmi": float(np.mean(self.npmi))}
+        return TopicModel(self.vectorizer, self.model, low_confidence=self.low_confidence, info=info)
+
     # -- figures and writers -----------------------------------------------------
     def figures(self) -> dict[str, Any]:
         """The report's matplotlib Figures by name."""

@@ -1,0 +1,103 @@
+"""A fitted topic model you keep: vectorizer + factorization, for new documents.
+
+:class:`TopicModel` bundles the fitted :class:`~topicmf.TextVectorizer` and
+:class:`~topicmf.TopicNMF` so new texts map to topics exactly as the training
+corpus did, and can be saved without pickle (:mod:`topicmf.model_io`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .corpora import Corpus, load_corpus
+
+__all__ = ["TopicModel"]
+
+
+class TopicModel:
+    """A fitted vectorizer and factorization, ready for new documents.
+
+    Parameters
+    ----------
+    vectorizer : TextVectorizer
+        Fitted.
+    nmf : TopicNMF
+        Fitted on ``vectorizer``'s output.
+    low_confidence : float, default=0.4
+        Threshold of the ``low_confidence`` flag in :meth:`transform_texts`.
+    info : dict, optional
+        Provenance kept with the model (training corpus name, sizes, scores).
+
+    Examples
+    --------
+    >>> import topicmf as tm
+    >>> report = tm.discover("newsroom", n_topics=6)
+    >>> model = report.to_model()
+    >>> model.transform_texts(["Interest rates rose again at the central bank."])["topic_label"].iloc[0]
+    'percent / bank / exporters'
+    """
+
+    def __init__(self, vectorizer: Any, nmf: Any, *, low_confidence: float = 0.4,
+                 info: dict[str, Any] | None = None) -> None:
+        self.vectorizer = vectorizer
+        self.nmf = nmf
+        self.low_confidence = low_confidence
+        self.info = dict(info or {})
+
+    @property
+    def n_topics(self) -> int:
+        return int(self.nmf.components_.shape[0])
+
+    @property
+    def labels(self) -> list[str]:
+        """Readable topic names, as in the report."""
+        from .report.tables import topic_labels
+
+        return topic_labels(self.nmf.components_, self.vectorizer.get_term_labels())
+
+    def transform(self, texts: Sequence[str] | Corpus) -> np.ndarray:
+        """Topic weights W of new documents, shape (n_documents, n_topics), as ``TopicNMF.transform``."""
+        X = self.vectorizer.transform(texts)
+        return self.nmf.transform(X)
+
+    def transform_texts(self, texts: Any, **load_options: Any) -> pd.DataFrame:
+        """The document-topic table of new documents: the columns of ``TopicReport.document_topics``.
+
+        Parameters
+        ----------
+        texts : list of str, Corpus, DataFrame or path
+            Anything :func:`topicmf.load_corpus` reads.
+        **load_options
+            ``text_column``, ``id_column``, ``label_column`` for :func:`load_corpus`.
+        """
+        from .report.tables import document_topics_table
+
+        corpus = load_corpus(texts, **load_options)
+        W = self.transform(corpus)
+        norms = np.linalg.norm(self.nmf.components_, axis=1)
+        norms[norms == 0] = 1.0
+        return document_topics_table(W * norms, corpus, self.labels, self.low_confidence)
+
+    def report(self, corpus: Any, **load_options: Any):
+        """A full :class:`~topicmf.report.TopicReport` of this model on another corpus."""
+        from .report import TopicReport
+
+        corpus = load_corpus(corpus, **load_options)
+        X = self.vectorizer.transform(corpus)
+        return TopicReport(corpus, self.vectorizer, self.nmf, X, low_confidence=self.low_confidence,
+                           settings={"applied_to": corpus.name, **{f"trained_{k}": v for k, v in self.info.items()
+                                                                  if isinstance(v, (str, int, float))}})
+
+    def save(self, path: str) -> str:
+        """Write the model file (see :func:`topicmf.save_model`)."""
+        from .model_io import save_model
+
+        return save_model(self, path)
+
+    def __repr__(self) -> str:
+        return (f"TopicModel({self.n_topics} topics, {len(self.vectorizer.vocabulary_)} terms, "
+                f"trained on {self.info.get('corpus', '?')!r})")
