@@ -38,7 +38,7 @@ class TopicModel:
     >>> report = tm.discover("newsroom", n_topics=6)
     >>> model = report.to_model()
     >>> model.transform_texts(["Interest rates rose again at the central bank."])["topic_label"].iloc[0]
-    'percent / bank / exporters'
+    'exporters / helped / prices'
     """
 
     def __init__(self, vectorizer: Any, nmf: Any, *, low_confidence: float = 0.4,
