@@ -5,8 +5,13 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-# Aesara: float64, fail loudly on rewrite errors, no BLAS search (set before import).
-os.environ.setdefault("AESARA_FLAGS", "floatX=float64,on_opt_error=raise,blas__ldflags=")
+# Aesara: float64, fail loudly on rewrite errors, no BLAS search (set before import);
+# flags the caller already set (e.g. base_compiledir) are kept.
+_flags = os.environ.get("AESARA_FLAGS", "")
+os.environ["AESARA_FLAGS"] = ",".join(
+    f for f in (_flags, "floatX=float64", "on_opt_error=raise", "" if "blas__ldflags" in _flags else "blas__ldflags=")
+    if f
+)
 
 import pytest  # noqa: E402
 
