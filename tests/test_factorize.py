@@ -266,4 +266,6 @@ def test_fitted_model_holds_only_numpy_and_pickles():
 def test_sklearn_check_estimator():
     from sklearn.utils.estimator_checks import check_estimator
 
+    # The one check scikit-learn skips here, check_array_api_input, needs SCIPY_ARRAY_API set;
+    # TopicNMF takes NumPy and SciPy input only (the Aesara core), so there is no array-API path.
     check_estimator(tm.TopicNMF(n_topics=2, n_restarts=2, max_iter=50, random_state=0))

@@ -76,7 +76,7 @@ def make_starts(X: sp.csr_matrix, n_topics: int, n_restarts: int, init: str,
     ]
 
 
-def _solver_for(X: sp.csr_matrix, XT: sp.csr_matrix, s: Settings, n_threads: int | None):
+def _solver_for(X: sp.csr_matrix, XT: sp.csr_matrix, s: Settings):
     solver = get_solver(s.optimizer, s.dtype, s.openmp)
     solver.set_data(X, XT)
     solver.set_penalties(s.l1_W, s.l1_H, s.l2_W, s.l2_H, s.inner_sweeps)
@@ -107,7 +107,7 @@ def _run_batch(X, XT, states, s: Settings, until: int, threads_per_job: int | No
     """Advance several restarts in one process (a joblib task). Returns new states."""
     if threads_per_job is not None:
         _set_omp_threads(threads_per_job)
-    solver = _solver_for(X, XT, s, threads_per_job)
+    solver = _solver_for(X, XT, s)
     try:
         return [st if (st.converged or st.diverged) else _advance(solver, st, s, until) for st in states]
     finally:
@@ -178,7 +178,7 @@ def run_restarts(
 
     def advance_all(indices: list[int], until: int, forget=None) -> None:
         if n_jobs <= 1:
-            solver = _solver_for(X, XT, s, None)
+            solver = _solver_for(X, XT, s)
             try:
                 for i in indices:
                     st = states[i]

@@ -123,10 +123,15 @@ class TopicReport:
 
     @cached_property
     def _stability(self) -> tuple[np.ndarray, np.ndarray]:
+        # compare with the other restarts that ran to convergence (a restart stopped
+        # early by racing has unfinished topics and would understate stability)
         comps = getattr(self.model, "restart_components_", [])
         best = getattr(self.model, "best_restart_", 0)
         losses = getattr(self.model, "restart_losses_", np.zeros(len(comps)))
-        others = [H for i, H in enumerate(comps) if i != best and np.isfinite(losses[i])]
+        converged = np.asarray(getattr(self.model, "restart_converged_", np.ones(len(comps), dtype=bool)))
+        n_iter = np.asarray(getattr(self.model, "restart_n_iter_", np.zeros(len(comps))))
+        finished = converged | (n_iter >= getattr(self.model, "max_iter", np.inf))
+        others = [H for i, H in enumerate(comps) if i != best and np.isfinite(losses[i]) and finished[i]]
         return metrics.topic_stability(self.H, others)
 
     @cached_property
