@@ -32,10 +32,6 @@ OPTIMIZERS: tuple[str, ...] = ("hals", "mu", "apg", "normalized")
 _local = threading.local()
 
 
-def _index_dtype(*mats: sp.csr_matrix) -> type:
-    return np.int64 if max(m.nnz for m in mats) >= 2**31 - 1 else np.int32
-
-
 @dataclass
 class RestartResult:
     """One restart's outcome (NumPy only)."""
@@ -107,7 +103,6 @@ class Solver:
         self.B = aesara.shared(z_mat.copy(), name="B", borrow=True)
         self._fns: dict[str, object] = {}
         self.compile_seconds = 0.0
-        self.index_dtype = "int32"
 
     # -- compilation: once per solver ----------------------------------------
     def _function(self, key: str):
@@ -153,22 +148,18 @@ class Solver:
 
     # -- data -------------------------------------------------------------------
     def set_data(self, X: sp.csr_matrix, XT: sp.csr_matrix | None = None) -> None:
-        """Load X (CSR, this solver's dtype) and, for fitting, its CSR transpose."""
-        idx = _index_dtype(X) if XT is None else _index_dtype(X, XT)
-        if np.dtype(idx).name != self.index_dtype:
-            if self._fns:
-                self._fns.clear()  # index type is part of the graph: recompile (only > 2**31 nnz)
-            self.index_dtype = np.dtype(idx).name
-            for parts in (self.X_parts, self.XT_parts):
-                for var in parts[1:]:
-                    var.set_value(np.zeros(2, dtype=idx))
+        """Load X (CSR, this solver's dtype) and, for fitting, its CSR transpose (no copies)."""
+        if X.nnz >= 2**31 - 1:
+            raise ValueError(
+                f"TopicNMF: X has {X.nnz:,} non-zeros; the kernels index with 32-bit integers "
+                "(at most 2,147,483,646). Split the corpus into row blocks."
+            )
         self.X_sparse.set_value(X, borrow=True)
-        for var, arr in zip(self.X_parts, (X.data, X.indices.astype(idx, copy=False), X.indptr.astype(idx, copy=False))):
-            var.set_value(arr, borrow=True)
+        for var, arr in zip(self.X_parts, (X.data, X.indices, X.indptr)):
+            var.set_value(arr.astype(var.dtype, copy=False), borrow=True)
         if XT is not None:
-            for var, arr in zip(self.XT_parts, (XT.data, XT.indices.astype(idx, copy=False), XT.indptr.astype(idx, copy=False))):
-                var.set_value(arr, borrow=True)
-        # np.sum (pairwise, single-threaded): the same value in every process
+            for var, arr in zip(self.XT_parts, (XT.data, XT.indices, XT.indptr)):
+                var.set_value(arr.astype(var.dtype, copy=False), borrow=True)
         self.problem.norm_X2.set_value(np.asarray(np.sum(np.square(X.data, dtype=np.float64)), dtype=self.dtype))
 
     def set_penalties(self, l1_W: float, l1_H: float, l2_W: float, l2_H: float, inner_sweeps: int) -> None:
