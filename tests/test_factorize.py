@@ -215,6 +215,8 @@ def test_all_zero_rows_and_columns_are_fine():
     ({"optimizer": "sgd"}, r"'optimizer' must be one of 'hals', 'mu', 'apg', 'normalized'; got 'sgd'"),
     ({"init": "nndsvdar"}, r"'init' must be 'random' or 'nndsvd'"),
     ({"n_restarts": 0}, r"'n_restarts' must be an int >= 1"),
+    ({"dtype": "float16"}, r"'dtype' must be 'float64' or 'float32'; got 'float16'"),
+    ({"dtype": "nonsense"}, r"'dtype' must be 'float64' or 'float32'; got 'nonsense'"),
 ])
 def test_bad_parameters(params, match):
     X = _planted(seed=10)

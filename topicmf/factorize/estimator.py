@@ -179,7 +179,12 @@ class TopicNMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             raise _err("n_jobs", "None, a positive int or a negative int (-1: all cores)", self.n_jobs)
 
     def _validate_X(self, X: Any, reset: bool) -> sp.csr_matrix:
-        dtype = np.dtype(self.dtype) if np.dtype(self.dtype).name in ("float64", "float32") else np.float64
+        try:
+            dtype = np.dtype(self.dtype)
+        except TypeError:
+            raise _err("dtype", "'float64' or 'float32'", self.dtype) from None
+        if dtype.name not in ("float64", "float32"):
+            raise _err("dtype", "'float64' or 'float32'", self.dtype)
         X = validate_data(self, X, accept_sparse="csr", dtype=[dtype], reset=reset, ensure_min_samples=1)
         X = sp.csr_matrix(X, dtype=dtype)  # dense input accepted (converted once; X is small then)
         if X.nnz and (X.data.min() < 0):
