@@ -159,7 +159,7 @@ def run_restarts(
         ahead early is within 0.02% of the best final loss (measured on BBC
         and AG News, k = 5-20), so little is lost.
     progress : callable(int), optional
-        Called with the number of restarts finished so far.
+        Called with 1 each time a restart finishes a phase (serial: one call per restart per phase).
     """
     states = [_initial_state(st) for st in starts]
     keep_W: set[int] = set(range(len(states)))  # restarts whose W may still be needed
