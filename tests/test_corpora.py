@@ -59,6 +59,16 @@ def test_jsonl(tmp_path, gz):
     _check(tm.load_corpus(str(path), label_column="label"))
 
 
+def test_json_array(tmp_path):
+    path = tmp_path / "docs.json"
+    path.write_text(json.dumps(_records()), encoding="utf-8")
+    _check(tm.load_corpus(path, label_column="label"))
+    bad = tmp_path / "bad.json"
+    bad.write_text("[1, 2]", encoding="utf-8")
+    with pytest.raises(ValueError, match="objects only"):
+        tm.load_corpus(bad)
+
+
 def test_parquet(tmp_path):
     pytest.importorskip("pyarrow")
     path = tmp_path / "docs.parquet"

@@ -182,6 +182,14 @@ def _read_bytes(path: Path) -> bytes:
 
 def _read_jsonl(path: Path) -> tuple[pd.DataFrame, int]:
     text, n_bad = _decode(_read_bytes(path), str(path))
+    if text.lstrip().startswith("["):  # a .json file holding one array of objects
+        try:
+            rows = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"{path}: not valid JSON ({exc.msg}, line {exc.lineno}).") from None
+        if not all(isinstance(r, dict) for r in rows):
+            raise ValueError(f"{path}: a JSON array of documents must hold objects only.")
+        return pd.DataFrame.from_records(rows), n_bad
     records = []
     for lineno, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
@@ -312,8 +320,8 @@ def load_corpus(
         - a folder: every ``.txt`` file below it (recursive), one document each,
           its relative path (without ``.txt``) as id;
         - a ``.csv``/``.tsv`` file (header row), ``.jsonl``/``.jsonl.gz`` (one JSON
-          object per line), ``.parquet`` (needs pyarrow) or ``.txt`` (one document
-          per non-empty line);
+          object per line), ``.json`` (one array of objects, or JSON Lines),
+          ``.parquet`` (needs pyarrow) or ``.txt`` (one document per non-empty line);
         - a pandas DataFrame; a list of strings (ids ``"0"``, ``"1"``, ...).
     text_column : str, default="text"
         Column holding the document text.
