@@ -32,6 +32,7 @@ from sklearn.decomposition import NMF
 from sklearn.feature_extraction.text import TfidfTransformer
 
 import topicmf as tm
+from topicmf.metrics import reconstruction_error
 from topicmf.factorize._init import random_init
 from topicmf.factorize._solver import get_solver
 
@@ -51,8 +52,7 @@ def _tfidf_synthetic(n_docs: int, n_terms: int) -> sp.csr_matrix:
 
 
 def _loss(X: sp.csr_matrix, W: np.ndarray, H: np.ndarray) -> float:
-    cross = float(np.sum(W * np.asarray(X @ H.T)))
-    return 0.5 * (float(X.data @ X.data) - 2 * cross + float(np.sum((W.T @ W) * (H @ H.T))))
+    return 0.5 * reconstruction_error(X, W, H) ** 2
 
 
 def _sklearn(X, W0, H0, solver: str) -> tuple[float, float, int]:

@@ -223,14 +223,13 @@ def _cmd_transform(args: argparse.Namespace) -> int:
 
 
 def _cmd_info(args: argparse.Namespace) -> int:
-    from .model_io import load_model, read_manifest
+    from .model_io import FORMAT_NAME, load_model
 
-    manifest = read_manifest(args.model)
-    model = load_model(args.model)
+    model = load_model(args.model)  # checks the manifest; reads the file once
     nmf = model.nmf
     print(f"topicmf model file {args.model}")
-    print(f"  format {manifest['format']} v{manifest['format_version']}, created {manifest.get('created')}, "
-          f"topicmf {manifest['versions'].get('topicmf')}")
+    print(f"  format {FORMAT_NAME} v{model.info['format_version']}, created {model.info.get('created')}, "
+          f"topicmf {model.info.get('written_by')}")
     for key in ("corpus", "n_documents", "coherence_npmi"):
         if key in model.info:
             print(f"  trained {key}: {model.info[key]}")

@@ -74,13 +74,11 @@ class TopicModel:
         **load_options
             ``text_column``, ``id_column``, ``label_column`` for :func:`load_corpus`.
         """
-        from .report.tables import document_topics_table
+        from .report.tables import document_topics_table, unit_topics
 
         corpus = load_corpus(texts, **load_options)
-        W = self.transform(corpus)
-        norms = np.linalg.norm(self.nmf.components_, axis=1)
-        norms[norms == 0] = 1.0
-        return document_topics_table(W * norms, corpus, self.labels, self.low_confidence)
+        W, _ = unit_topics(self.transform(corpus), self.nmf.components_)  # as the report does
+        return document_topics_table(W, corpus, self.labels, self.low_confidence)
 
     def report(self, corpus: Any, **load_options: Any):
         """A full :class:`~topicmf.report.TopicReport` of this model on another corpus."""

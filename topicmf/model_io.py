@@ -247,7 +247,8 @@ def load_model(path: str | Path):
         nmf.restart_n_iter_ = arrays["restart_n_iter"]
         nmf.compile_seconds_ = 0.0
         info = dict(nmf_doc.get("info", {}))
-        info.update({"format_version": manifest["format_version"], "created": manifest.get("created")})
+        info.update({"format_version": manifest["format_version"], "created": manifest.get("created"),
+                     "written_by": str(manifest.get("versions", {}).get("topicmf", "?"))})
         return TopicModel(vec, nmf, low_confidence=float(nmf_doc["low_confidence"]), info=info)
     except (KeyError, TypeError) as exc:
         raise _bad(path, f"model file is missing or has a malformed field ({exc!r}).") from None

@@ -88,15 +88,7 @@ class TopicReport:
         self.corpus = corpus
         self.vectorizer = vectorizer
         self.model = model
-        W = np.asarray(model.transform(X) if W is None else W, dtype=np.float64)
-        H = np.asarray(model.components_, dtype=np.float64)
-        # Scale so each topic's term vector has unit length: W H is unchanged, and
-        # W's columns become comparable, so a document's dominant topic does not
-        # depend on how the factorization happened to split scale between W and H.
-        norms = np.linalg.norm(H, axis=1)
-        norms[norms == 0] = 1.0
-        self.W = W * norms
-        self.H = H / norms[:, None]
+        self.W, self.H = tables.unit_topics(model.transform(X) if W is None else W, model.components_)
         self.n_top_terms = n_top_terms
         self.n_top_documents = n_top_documents
         self.low_confidence = low_confidence

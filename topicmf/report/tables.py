@@ -25,6 +25,7 @@ __all__ = [
     "document_topics_table",
     "topics_table",
     "snippet",
+    "unit_topics",
 ]
 
 TOPICS_COLUMNS = [
@@ -36,6 +37,25 @@ TOP_DOCUMENTS_COLUMNS = ["topic", "rank", "document_id", "weight", "share", "sni
 DOCUMENT_TOPICS_COLUMNS = [
     "document_id", "topic", "topic_label", "weight", "share", "margin", "runner_up", "low_confidence",
 ]
+
+
+def unit_topics(W: np.ndarray, H: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rescale so each topic's term vector (row of H) has unit L2 norm; W H is unchanged.
+
+    W's columns then become comparable, so a document's dominant topic does not
+    depend on how the factorization split scale between W and H. Zero rows stay.
+    Returns new arrays; the inputs are not changed.
+
+    Returns
+    -------
+    W : ndarray, shape (n_documents, n_topics)
+    H : ndarray, shape (n_topics, n_terms)
+    """
+    W = np.asarray(W, dtype=np.float64)
+    H = np.asarray(H, dtype=np.float64)
+    norms = np.linalg.norm(H, axis=1)
+    norms[norms == 0] = 1.0
+    return W * norms, H / norms[:, None]
 
 
 def snippet(text: str, length: int = 200) -> str:
