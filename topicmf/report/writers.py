@@ -1,19 +1,55 @@
 """Writers of a :class:`~topicmf.report.report.TopicReport`: CSV, Markdown, Excel, HTML.
 
-The HTML report is one self-contained file: figures are embedded as PNG data
-URIs, there are no scripts and no network assets, and every piece of document
-text and metadata is HTML-escaped.
+Every writer is safe to point at an untrusted corpus: document ids, text,
+labels, metadata (names and values) and the corpus name all reach the output,
+so each format escapes them in its own way.
+
+Spreadsheets (CSV and Excel)
+    A cell that begins with ``=``, ``+``, ``-``, ``@``, a tab, a carriage
+    return or another control character (or a full-width ``＝ ＋ － ＠``) is
+    read as a formula by Excel, LibreOffice and Google Sheets ("CSV/formula
+    injection"). With ``safe=True``, the default of :func:`write_csv` and
+    :func:`write_excel`, such a *text* cell gets a leading single quote
+    ``'`` (the OWASP recommendation; see :func:`neutralise_formula`), in the
+    header row too. Numbers, booleans and dates are never changed: a negative
+    number is a numeric cell, not text. ``safe=False`` writes the text as it
+    is. Either way the Excel workbook stores text as text cells, never as
+    formulas or error values, and drops the control characters XML cannot
+    hold. ``summary.json`` is not a spreadsheet and is written unchanged.
+Markdown
+    Every table cell is escaped by :func:`escape_markdown_cell`: ``|`` and
+    other inline Markdown punctuation are backslash-escaped, ``<``, ``>`` and
+    ``&`` become HTML entities, and line breaks become spaces, so a cell can
+    neither split the table nor inject HTML, links or images.
+HTML
+    The report is one self-contained file: figures are embedded as PNG data
+    URIs, there are no scripts and no network assets, and every piece of
+    document text, metadata, label and the corpus name is HTML-escaped.
+
+Files are written atomically: each output goes to a new temporary file in
+its destination folder, which then replaces the destination with
+:func:`os.replace`. A failed write leaves the previous file intact and no
+temporary file behind, and a destination that is a symbolic link is replaced
+by a regular file: the writers never write through a link to a place outside
+the output folder.
 """
 
 from __future__ import annotations
 
 import base64
+import datetime as _dt
 import html
 import io
 import json
+import math
 import numbers
+import os
+import re
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -21,25 +57,201 @@ import pandas as pd
 if TYPE_CHECKING:  # pragma: no cover
     from .report import TopicReport
 
-__all__ = ["write_csv", "to_markdown", "write_excel", "write_html"]
+__all__ = [
+    "escape_markdown_cell",
+    "neutralise_formula",
+    "neutralise_formulas",
+    "to_markdown",
+    "write_csv",
+    "write_excel",
+    "write_html",
+    "write_markdown",
+]
 
 _TABLES = ("topics", "top_terms", "top_documents", "document_topics")
 
+# -- atomic, symlink-safe files ---------------------------------------------------
 
-def write_csv(report: "TopicReport", directory: str | Path) -> list[str]:
-    """``topics.csv``, ``top_terms.csv``, ``top_documents.csv``, ``document_topics.csv`` and
-    ``summary.json`` in ``directory`` (created if needed). Returns the paths."""
+
+def _create_temp(dest: Path) -> tuple[int, Path]:
+    """A new, empty regular file beside ``dest``: (open descriptor, path).
+
+    ``O_CREAT | O_EXCL`` never opens an existing file or follows a symbolic
+    link, and mode 0o666 lets the umask decide the permissions, as for any
+    file the user creates.
+    """
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0) | getattr(os, "O_NOFOLLOW", 0)
+    for _ in range(100):
+        tmp = dest.parent / f".{dest.name}.{secrets.token_hex(6)}.tmp"
+        try:
+            return os.open(tmp, flags, 0o666), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"could not create a temporary file beside {dest}")  # pragma: no cover
+
+
+@contextmanager
+def _atomic_open(path: str | Path, mode: str = "w") -> Iterator[IO[Any]]:
+    """Open a temporary file for writing; on success it replaces ``path``.
+
+    Parameters
+    ----------
+    path : str or Path
+        The destination; its folder is created if needed. If it is a symbolic
+        link, the link itself is replaced, never its target.
+    mode : {"w", "wb"}
+        Text (UTF-8, newlines untranslated) or binary.
+
+    Yields
+    ------
+    file object
+        Write the whole content to it. When the ``with`` block raises, the
+        temporary file is removed and the destination is left as it was.
+    """
+    dest = Path(path)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = _create_temp(dest)
+    try:
+        kwargs = {"encoding": "utf-8", "newline": ""} if "b" not in mode else {}
+        with os.fdopen(fd, mode, **kwargs) as fh:
+            yield fh
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, dest)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def _write_text(path: str | Path, text: str) -> str:
+    with _atomic_open(path, "w") as fh:
+        fh.write(text)
+    return str(path)
+
+
+# -- spreadsheet formulas ------------------------------------------------------------
+
+# OWASP's list (= + - @ tab CR), every other control character (a line feed or
+# NUL in front of "=" must not hide it) and the full-width forms some
+# spreadsheets (East Asian input) also accept as formula starts.
+_FORMULA_START = re.compile("[=+\\-@\x00-\x1f\x7f\uff1d\uff0b\uff0d\uff20]")
+
+
+def neutralise_formula(value: str) -> str:
+    """``value`` made inert in a spreadsheet: a leading ``'`` if it could start a formula.
+
+    A string that begins with ``=``, ``+``, ``-``, ``@``, a tab, a carriage
+    return, any other control character or a full-width ``＝ ＋ － ＠`` is
+    returned with a single quote in front (the OWASP recommendation against
+    CSV/formula injection); any other string is returned unchanged.
+
+    Parameters
+    ----------
+    value : str
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> neutralise_formula("=HYPERLINK(\\"http://x\\")")
+    '\\'=HYPERLINK("http://x")'
+    >>> neutralise_formula("bank / rates")
+    'bank / rates'
+    """
+    if value and _FORMULA_START.match(value):
+        return "'" + value
+    return value
+
+
+def _is_missing(value: Any) -> bool:
+    return value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and math.isnan(value))
+
+
+def _neutralise_object(value: Any) -> Any:
+    if isinstance(value, str):
+        return neutralise_formula(value)
+    if _is_missing(value) or isinstance(value, (numbers.Number, np.generic, _dt.date, _dt.time, _dt.timedelta)):
+        return value
+    return neutralise_formula(str(value))  # lists, dicts, ...: written as their str anyway
+
+
+def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` whose text cells and column names are inert in a spreadsheet.
+
+    Applies :func:`neutralise_formula` to every string in the column names
+    and in the text (object, string or categorical) columns; numeric, boolean
+    and date columns, and the input, are left unchanged.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    out = frame.copy()
+    for i in range(out.shape[1]):
+        col = out.iloc[:, i]
+        if (pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col)
+                or pd.api.types.is_datetime64_any_dtype(col) or pd.api.types.is_timedelta64_dtype(col)):
+            continue
+        if isinstance(col.dtype, pd.CategoricalDtype):
+            col = col.astype(object)
+        out.isetitem(i, col.map(_neutralise_object))
+    out.columns = [neutralise_formula(c) if isinstance(c, str) else c for c in out.columns]
+    return out
+
+
+# -- CSV ------------------------------------------------------------------------------
+
+
+def write_csv(report: TopicReport, directory: str | Path, *, safe: bool = True) -> list[str]:
+    """Write the report's tables as CSV files and its summary as JSON.
+
+    Writes ``topics.csv``, ``top_terms.csv``, ``top_documents.csv``,
+    ``document_topics.csv`` (UTF-8, comma-separated, a header row, CRLF line
+    ends as in RFC 4180, so a cell holding a line break is quoted and stays one
+    cell) and ``summary.json``. Each file is written atomically (see the module
+    docstring); a file that is a symbolic link is replaced, not followed.
+
+    Parameters
+    ----------
+    report : TopicReport
+    directory : str or Path
+        Created if needed.
+    safe : bool, default=True
+        Prefix every text cell (and column name) that a spreadsheet would
+        read as a formula with ``'`` (see :func:`neutralise_formula`).
+        ``False`` writes text exactly as it is in the tables.
+
+    Returns
+    -------
+    list of str
+        The paths written, in the order above.
+    """
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
     paths = []
     for name in _TABLES:
+        frame = getattr(report, name)
+        if safe:
+            frame = neutralise_formulas(frame)
         path = out / f"{name}.csv"
-        getattr(report, name).to_csv(path, index=False)
+        with _atomic_open(path, "w") as fh:
+            # CRLF rows (RFC 4180): a field holding a bare CR or LF is then quoted, not split
+            frame.to_csv(fh, index=False, lineterminator="\r\n")
         paths.append(str(path))
-    path = out / "summary.json"
-    path.write_text(json.dumps(report.summary(), indent=2), encoding="utf-8")
-    paths.append(str(path))
+    paths.append(_write_text(out / "summary.json", json.dumps(report.summary(), indent=2)))
     return paths
+
+
+# -- Markdown ---------------------------------------------------------------------------
 
 
 def _fmt(frame: pd.DataFrame) -> pd.DataFrame:
@@ -48,6 +260,98 @@ def _fmt(frame: pd.DataFrame) -> pd.DataFrame:
         if pd.api.types.is_float_dtype(frame[col]):
             frame[col] = frame[col].map(lambda v: f"{v:.3f}")
     return frame
+
+
+_MD_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+# inline Markdown that could split a cell (|), open a code span (`), a link or an
+# image ([ ] !), emphasis (* _ ~) or escape the next character (\)
+_MD_PUNCTUATION = set("\\`|[]*_~")
+_LINE_BREAKS = re.compile(r"\r\n|[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]")
+
+
+def escape_markdown_cell(value: Any) -> str:
+    """``str(value)`` as the literal text of one Markdown (GFM) table cell.
+
+    Line breaks become spaces; ``&``, ``<`` and ``>`` become HTML entities (no
+    raw HTML, no autolinks); the backslash, the backtick, ``|``, ``[``, ``]``,
+    ``*``, ``~`` and ``_`` (except inside a word, as in ``coherence_npmi``)
+    are backslash-escaped, so the value cannot end the cell, open a code span,
+    a link, an image or emphasis. Leading block markers (``#``, ``>``, ``-``,
+    ``1.``) need nothing: a table cell holds inline content only, and each row
+    starts with ``|``. Other control characters are dropped and surrounding
+    spaces trimmed.
+
+    Parameters
+    ----------
+    value : object
+
+    Returns
+    -------
+    str
+    """
+    text = _LINE_BREAKS.sub(" ", str(value))
+    out = []
+    for i, ch in enumerate(text):
+        if ch in _MD_ENTITIES:
+            out.append(_MD_ENTITIES[ch])
+        elif ch == "_" and 0 < i < len(text) - 1 and text[i - 1].isalnum() and text[i + 1].isalnum():
+            out.append(ch)  # intraword, as in column names: never emphasis
+        elif ch in _MD_PUNCTUATION:
+            out.append("\\" + ch)
+        elif ch == "\t":
+            out.append(" ")
+        elif ord(ch) < 32 or ord(ch) == 127:
+            continue
+        else:
+            out.append(ch)
+    return "".join(out).strip()
+
+
+def _md_row(cells: Any) -> str:
+    return "| " + " | ".join(escape_markdown_cell(c) for c in cells) + " |"
+
+
+def to_markdown(report: TopicReport) -> str:
+    """The summary and the topic table as Markdown (GitHub tables; no extra dependency).
+
+    Every cell, the column names included, is escaped with
+    :func:`escape_markdown_cell`, so corpus names, labels and terms cannot
+    break the tables or inject HTML.
+
+    Parameters
+    ----------
+    report : TopicReport
+
+    Returns
+    -------
+    str
+    """
+    s = report.summary()
+    lines = ["# Topic report", "", _md_row(["measure", "value"]), "|---|---|"]
+    lines += [_md_row(pair) for pair in _summary_lines(s)]
+    lines += ["", "## Topics", ""]
+    t = _fmt(report.topics)
+    lines.append(_md_row(t.columns))
+    lines.append("|" + "---|" * len(t.columns))
+    lines += [_md_row(row) for row in t.itertuples(index=False)]
+    return "\n".join(lines) + "\n"
+
+
+def write_markdown(report: TopicReport, path: str | Path) -> str:
+    """Write :func:`to_markdown` to ``path`` (UTF-8, atomically); return the path.
+
+    Parameters
+    ----------
+    report : TopicReport
+    path : str or Path
+        Its folder is created if needed; a symbolic link there is replaced,
+        not followed.
+
+    Returns
+    -------
+    str
+    """
+    return _write_text(path, to_markdown(report))
 
 
 def _summary_lines(s: dict[str, Any]) -> list[tuple[str, str]]:
@@ -69,36 +373,158 @@ def _summary_lines(s: dict[str, Any]) -> list[tuple[str, str]]:
     return rows
 
 
-def to_markdown(report: "TopicReport") -> str:
-    """The summary and the topic table as Markdown (no extra dependency)."""
-    s = report.summary()
-    lines = ["# Topic report", "", "| measure | value |", "|---|---|"]
-    lines += [f"| {k} | {v} |" for k, v in _summary_lines(s)]
-    lines += ["", "## Topics", ""]
-    t = _fmt(report.topics)
-    lines.append("| " + " | ".join(t.columns) + " |")
-    lines.append("|" + "---|" * len(t.columns))
-    for row in t.itertuples(index=False):
-        cells = [str(v).replace("|", "\\|") for v in row]
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n"
+# -- Excel --------------------------------------------------------------------------------
+
+_XLSX_MAX_WIDTH = 60
+_XLSX_MAX_TEXT = 32767  # characters Excel holds in a cell
+_XLSX_FLOAT_FORMAT = "0.000"
+_XLSX_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")  # not allowed in XML 1.0
 
 
-def write_excel(report: "TopicReport", path: str | Path) -> str:
-    """One ``.xlsx`` workbook with a sheet per table plus the summary (needs openpyxl)."""
+def _excel_value(value: Any, safe: bool) -> Any:
+    """A value openpyxl writes as data: number, bool, date, text or None (empty)."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if _is_missing(value):
+        return None
+    if isinstance(value, (bool, int)):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else ("inf" if value > 0 else "-inf")
+    if isinstance(value, numbers.Real):
+        return float(value)
+    if isinstance(value, pd.Timestamp):
+        value = value.to_pydatetime()
+    if isinstance(value, _dt.datetime):
+        if value.tzinfo is not None:  # Excel has no time zones: UTC wall time
+            value = value.astimezone(_dt.timezone.utc).replace(tzinfo=None)
+        return value
+    if isinstance(value, (_dt.date, _dt.timedelta)) or (isinstance(value, _dt.time) and value.tzinfo is None):
+        return value
+    text = _XLSX_ILLEGAL.sub("", value if isinstance(value, str) else str(value))[:_XLSX_MAX_TEXT]
+    return neutralise_formula(text) if safe else text
+
+
+def _display_width(value: Any) -> int:
+    if value is None:
+        return 0
+    if isinstance(value, float):
+        return len(f"{value:.3f}")
+    if isinstance(value, str):
+        return max((len(line) for line in value.splitlines()), default=0)
+    return len(str(value))
+
+
+def _write_sheet(wb: Any, title: str, frame: pd.DataFrame, safe: bool) -> None:
+    """One sheet: bold frozen header, autofilter, fitted widths, typed cells."""
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    ws = wb.create_sheet(title)
+    header = [_excel_value(str(c), safe) for c in frame.columns]
+    columns = [[_excel_value(v, safe) for v in frame.iloc[:, i].tolist()] for i in range(frame.shape[1])]
+    for i, values in enumerate(columns):
+        width = max([len(header[i])] + [_display_width(v) for v in values])
+        ws.column_dimensions[get_column_letter(i + 1)].width = min(width, _XLSX_MAX_WIDTH) + 2
+    ncols = max(frame.shape[1], 1)
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = f"A1:{get_column_letter(ncols)}{len(frame) + 1}"
+
+    bold = Font(bold=True)
+
+    def cell(value: Any, fmt: str | None = None, font: Font | None = None) -> Any:
+        c = WriteOnlyCell(ws, value)
+        if isinstance(value, str):
+            c.data_type = "s"  # text, never a formula ("=...") or an error value ("#N/A")
+        if fmt is not None:
+            c.number_format = fmt
+        if font is not None:
+            c.font = font
+        return c
+
+    ws.append([cell(h, font=bold) for h in header])
+    for row in zip(*columns):
+        ws.append([cell(v, _XLSX_FLOAT_FORMAT) if isinstance(v, float)
+                   else cell(v) if isinstance(v, str) and v.startswith(("=", "#"))
+                   else v
+                   for v in row])
+
+
+def _summary_frame(s: dict[str, Any]) -> pd.DataFrame:
+    rows: list[tuple[str, Any]] = []
+    for key, value in s.items():
+        if isinstance(value, dict):
+            rows += [(f"{key}.{k}", v) for k, v in value.items()]
+        elif isinstance(value, (list, tuple)):
+            rows.append((key, ", ".join(f"{v:.6g}" if isinstance(v, float) else str(v) for v in value)))
+        else:
+            rows.append((key, value))
+    return pd.DataFrame(rows, columns=["measure", "value"])
+
+
+def write_excel(report: TopicReport, path: str | Path, *, safe: bool = True) -> str:
+    """Write one ``.xlsx`` workbook: the summary and a sheet per table (needs openpyxl).
+
+    Sheets ``summary`` (every entry of ``report.summary()``, settings and
+    versions included, one per row), ``topics``, ``top_terms``,
+    ``top_documents`` and ``document_topics``. Each sheet has a bold, frozen
+    header row and an autofilter; column widths fit the content (at most 60
+    characters); numbers stay numbers, floats shown with 3 decimals. Text is
+    always stored as text (never as a formula), without the control
+    characters XML cannot hold and cut at Excel's 32,767 characters. The file
+    is written atomically (see the module docstring).
+
+    Parameters
+    ----------
+    report : TopicReport
+    path : str or Path
+        Its folder is created if needed; a symbolic link there is replaced,
+        not followed.
+    safe : bool, default=True
+        Prefix every text cell (and column name) that a spreadsheet would
+        read as a formula with ``'`` (see :func:`neutralise_formula`), so it
+        stays inert even when the cell is edited or the sheet exported to CSV.
+        ``False`` keeps the text exactly as it is.
+
+    Returns
+    -------
+    str
+        ``path``.
+    """
     try:
-        import openpyxl  # noqa: F401
+        import openpyxl
     except ImportError:
         raise ImportError(
             "TopicReport.to_excel needs openpyxl; install it with `python -m pip install openpyxl` "
             "(or `topicmf[excel]`)."
         ) from None
-    with pd.ExcelWriter(path, engine="openpyxl") as xw:
-        pd.DataFrame(_summary_lines(report.summary()), columns=["measure", "value"]).to_excel(
-            xw, sheet_name="summary", index=False)
+    wb = openpyxl.Workbook(write_only=True)  # rows stream to disk: memory stays flat
+    try:
+        _write_sheet(wb, "summary", _summary_frame(report.summary()), safe)
         for name in _TABLES:
-            getattr(report, name).to_excel(xw, sheet_name=name, index=False)
+            _write_sheet(wb, name, getattr(report, name), safe)
+        with _atomic_open(path, "wb") as fh:
+            wb.save(fh)
+    except BaseException:
+        _discard_workbook(wb)
+        raise
     return str(path)
+
+
+def _discard_workbook(wb: Any) -> None:
+    """Best effort: close the sheets of an unsaved write-only workbook, remove their scratch files."""
+    for ws in wb.worksheets:
+        writer = getattr(ws, "_writer", None)
+        if writer is None or not getattr(writer, "out", None) or not isinstance(writer.out, str):
+            continue
+        for close in (getattr(getattr(ws, "_rows", None), "close", None), writer.close, writer.cleanup):
+            if close is not None:
+                with suppress(Exception):  # the workbook is being thrown away
+                    close()
+
+
+# -- HTML --------------------------------------------------------------------------------
 
 
 def _png(fig) -> str:
@@ -157,8 +583,26 @@ def _table_html(frame: pd.DataFrame) -> str:
     return "".join(parts)
 
 
-def write_html(report: "TopicReport", path: str | Path) -> str:
-    """Write the self-contained HTML report; return its path."""
+def write_html(report: TopicReport, path: str | Path) -> str:
+    """Write the self-contained HTML report; return its path.
+
+    Every piece of text from the corpus (ids, snippets, labels, metadata
+    names and values, the corpus name) and from the model (terms, labels) is
+    HTML-escaped; figures are embedded PNGs; there are no scripts and no
+    network assets. The file is written atomically (see the module docstring).
+
+    Parameters
+    ----------
+    report : TopicReport
+    path : str or Path
+        Its folder is created if needed; a symbolic link there is replaced,
+        not followed.
+
+    Returns
+    -------
+    str
+        ``path``.
+    """
     s = report.summary()
     figs = report.figures()
     esc = html.escape
@@ -196,6 +640,4 @@ def write_html(report: "TopicReport", path: str | Path) -> str:
     out.append("<h2>Settings and versions</h2><details><summary>show</summary>")
     out.append(f"<pre>{esc(json.dumps({k: s[k] for k in ('model_settings', 'vectorizer_settings', 'settings', 'versions', 'restart_losses')}, indent=2))}</pre>")
     out.append("</details></main></body></html>")
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    Path(path).write_text("".join(out), encoding="utf-8")
-    return str(path)
+    return _write_text(path, "".join(out))
