@@ -5,12 +5,14 @@ The first stage of the data flow (documents -> tokens -> X -> W, H -> reports).
 DataFrame, a folder of ``.txt`` files, CSV/TSV, JSON Lines (plain or ``.gz``) and
 Parquet (when pyarrow is installed). The caller names the text column and,
 optionally, the id and label columns; every other column is kept as metadata.
+
+Files are read by :mod:`topicmf.readers`: streamed, within :data:`MAX_DOCUMENT_BYTES`
+per document and :data:`MAX_TOTAL_BYTES` per file or folder, and every problem with an
+input is a one-line :class:`CorpusInputError` naming the file (and line).
 """
 
 from __future__ import annotations
 
-import gzip
-import io
 import json
 import logging
 import warnings
@@ -23,14 +25,44 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["Corpus", "load_corpus", "list_corpora", "bundled_corpora_dir"]
+from .readers import (
+    CorpusInputError,
+    CorpusInputWarning,
+    InputNotFoundError,
+    InputPermissionError,
+    InputTooLargeError,
+    Limits,
+    read_path,
+)
+
+__all__ = [
+    "MAX_DOCUMENT_BYTES",
+    "MAX_TOTAL_BYTES",
+    "Corpus",
+    "CorpusInputError",
+    "CorpusInputWarning",
+    "InputNotFoundError",
+    "InputPermissionError",
+    "InputTooLargeError",
+    "bundled_corpora_dir",
+    "list_corpora",
+    "load_corpus",
+]
 
 logger = logging.getLogger(__name__)
 
-_TEXT_SUFFIXES = {".csv": ",", ".tsv": "\t", ".tab": "\t"}
+#: Largest document :func:`load_corpus` reads from a file, in bytes (10 MiB): a line of a
+#: JSON Lines, CSV/TSV or ``.txt`` file, an element of a JSON array, a cell of a table
+#: or one ``.txt`` file of a folder. Override per call with ``max_document_bytes``.
+MAX_DOCUMENT_BYTES = 10 * 2**20
+
+#: Largest input :func:`load_corpus` reads, in bytes (2 GiB): the decompressed content of
+#: one file, the uncompressed data of a Parquet file or all the ``.txt`` files of a folder.
+#: Override per call with ``max_total_bytes``.
+MAX_TOTAL_BYTES = 2 * 2**30
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Corpus:
     """A collection of documents with ids, optional labels and metadata.
 
@@ -47,6 +79,16 @@ class Corpus:
         Where the corpus came from (bundled name, file or "<memory>").
     n_replaced_bytes : int
         Undecodable bytes that were replaced with U+FFFD while reading.
+    n_non_string_texts : int
+        Texts that were not strings in the input (numbers, lists, objects) and were
+        converted with ``str()``.
+
+    Notes
+    -----
+    Two corpora are equal (``==``) when their texts, ids, labels, metadata
+    (``DataFrame.equals``: same values and dtypes), name and counts are equal. A corpus
+    holds lists and a DataFrame, so it is not hashable: ``hash(corpus)`` raises
+    ``TypeError``; use ``id(corpus)`` or ``tuple(corpus.ids)`` as a key.
     """
 
     texts: list[str]
@@ -55,6 +97,9 @@ class Corpus:
     metadata: pd.DataFrame = field(default_factory=pd.DataFrame)
     name: str = "<memory>"
     n_replaced_bytes: int = 0
+    n_non_string_texts: int = 0
+
+    __hash__ = None  # type: ignore[assignment]  # lists and a DataFrame inside: unhashable
 
     def __post_init__(self) -> None:
         n = len(self.texts)
@@ -67,11 +112,26 @@ class Corpus:
         seen: dict[str, int] = {}
         for i, doc_id in enumerate(self.ids):
             if doc_id in seen:
-                raise ValueError(
-                    f"Corpus {self.name!r}: duplicate document id {doc_id!r} "
+                name = self.name if self.name.isprintable() else repr(self.name)
+                raise CorpusInputError(
+                    f"{name}: duplicate document id {_short(doc_id)} "
                     f"(documents {seen[doc_id]} and {i}); ids must be unique."
                 )
             seen[doc_id] = i
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Corpus):
+            return NotImplemented
+        return (
+            self.texts == other.texts
+            and self.ids == other.ids
+            and self.labels == other.labels
+            and self.name == other.name
+            and self.n_replaced_bytes == other.n_replaced_bytes
+            and self.n_non_string_texts == other.n_non_string_texts
+            and list(self.metadata.columns) == list(other.metadata.columns)
+            and self.metadata.reset_index(drop=True).equals(other.metadata.reset_index(drop=True))
+        )
 
     def __len__(self) -> int:
         return len(self.texts)
@@ -109,6 +169,8 @@ class Corpus:
             lines.append("metadata: " + ", ".join(map(str, self.metadata.columns)))
         if self.n_replaced_bytes:
             lines.append(f"undecodable bytes replaced: {self.n_replaced_bytes}")
+        if self.n_non_string_texts:
+            lines.append(f"texts that were not strings (converted with str()): {self.n_non_string_texts}")
         return "\n".join(lines)
 
 
@@ -155,120 +217,36 @@ def _bundled_entry(name: str) -> dict[str, Any] | None:
     return None
 
 
-def _decode(raw: bytes, source: str) -> tuple[str, int]:
-    """Decode UTF-8 (BOM tolerated), replacing undecodable bytes; return text and count."""
-    try:
-        return raw.decode("utf-8-sig"), 0
-    except UnicodeDecodeError:
-        text = raw.decode("utf-8-sig", errors="replace")
-        n_bad = text.count("\ufffd") - raw.decode("utf-8-sig", errors="ignore").count("\ufffd")
-        warnings.warn(
-            f"{source}: {n_bad} undecodable byte(s) replaced with U+FFFD (not valid UTF-8).",
-            UnicodeWarning,
-            stacklevel=3,
-        )
-        return text, n_bad
+def _short(value: Any, width: int = 60) -> str:
+    """``repr(value)``, cut to ``width`` characters, for messages."""
+    text = repr(value)
+    return text if len(text) <= width else text[: width - 4] + "...'"
 
 
-def _read_bytes(path: Path) -> bytes:
-    raw = path.read_bytes()
-    if path.suffix == ".gz":
-        try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError) as exc:
-            raise ValueError(f"{path}: not a readable gzip file ({exc}).") from None
-    return raw
+def _limit(value: int | None, default: int, name: str) -> int:
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"load_corpus: {name} must be a positive number of bytes; got {value!r}.")
+    return int(value)
 
 
-def _read_jsonl(path: Path) -> tuple[pd.DataFrame, int]:
-    text, n_bad = _decode(_read_bytes(path), str(path))
-    if text.lstrip().startswith("["):  # a .json file holding one array of objects
-        try:
-            rows = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"{path}: not valid JSON ({exc.msg}, line {exc.lineno}).") from None
-        if not all(isinstance(r, dict) for r in rows):
-            raise ValueError(f"{path}: a JSON array of documents must hold objects only.")
-        return pd.DataFrame.from_records(rows), n_bad
-    records = []
-    for lineno, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            rec = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"{path}, line {lineno}: not valid JSON ({exc.msg}).") from None
-        if not isinstance(rec, dict):
-            raise ValueError(f"{path}, line {lineno}: expected a JSON object, got {type(rec).__name__}.")
-        records.append(rec)
-    return pd.DataFrame.from_records(records), n_bad
+def _missing(value: Any) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    return isinstance(value, (float, np.floating)) and bool(np.isnan(value))
 
 
-def _read_table(path: Path, sep: str) -> tuple[pd.DataFrame, int]:
-    text, n_bad = _decode(_read_bytes(path), str(path))
-    if not text.strip():
-        return pd.DataFrame(), n_bad
-    try:
-        frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False)
-    except pd.errors.ParserError as exc:
-        raise ValueError(f"{path}: cannot parse as {'TSV' if sep == chr(9) else 'CSV'} ({exc}).") from None
-    return frame, n_bad
+def _to_text(value: Any) -> str:
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return str(value)
 
 
-def _read_parquet(path: Path) -> tuple[pd.DataFrame, int]:
-    try:
-        import pyarrow  # noqa: F401
-    except ImportError:
-        raise ImportError(
-            f"{path}: reading Parquet needs pyarrow; install it with "
-            "`python -m pip install pyarrow` (or `topicmf[parquet]`)."
-        ) from None
-    return pd.read_parquet(path), 0
-
-
-def _read_folder(path: Path, label_from_folder: bool) -> tuple[pd.DataFrame, int]:
-    files = sorted(p for p in path.rglob("*.txt") if p.is_file())
-    rows, n_bad_total = [], 0
-    for file in files:
-        text, n_bad = _decode(file.read_bytes(), str(file))
-        n_bad_total += n_bad
-        rel = file.relative_to(path)
-        row = {"id": rel.with_suffix("").as_posix(), "text": text, "path": rel.as_posix()}
-        if label_from_folder:
-            row["label"] = rel.parts[0] if len(rel.parts) > 1 else ""
-        rows.append(row)
-    return pd.DataFrame(rows, columns=["id", "text", "path"] + (["label"] if label_from_folder else [])), n_bad_total
-
-
-def _read_path(path: Path, label_from_folder: bool) -> tuple[pd.DataFrame, int]:
-    if not path.exists():
-        raise FileNotFoundError(f"load_corpus: no such file or folder: {str(path)!r}.")
-    if path.is_dir():
-        frame, n_bad = _read_folder(path, label_from_folder)
-        if frame.empty:
-            raise ValueError(f"load_corpus: folder {str(path)!r} holds no .txt files.")
-        return frame, n_bad
-    if path.stat().st_size == 0:
-        raise ValueError(f"load_corpus: file {str(path)!r} is empty.")
-    suffixes = [s.lower() for s in path.suffixes]
-    last = suffixes[-2] if suffixes and suffixes[-1] == ".gz" and len(suffixes) > 1 else (suffixes[-1] if suffixes else "")
-    if last in (".jsonl", ".ndjson", ".json"):
-        frame, n_bad = _read_jsonl(path)
-    elif last in _TEXT_SUFFIXES:
-        frame, n_bad = _read_table(path, _TEXT_SUFFIXES[last])
-    elif last in (".parquet", ".pq"):
-        frame, n_bad = _read_parquet(path)
-    elif last == ".txt":
-        text, n_bad = _decode(_read_bytes(path), str(path))
-        frame = pd.DataFrame({"text": [line for line in text.splitlines() if line.strip()]})
-    else:
-        raise ValueError(
-            f"load_corpus: cannot tell the format of {str(path)!r}; expected a folder or a file "
-            "ending in .jsonl, .jsonl.gz, .csv, .tsv, .parquet or .txt (one document per line)."
-        )
-    if frame.empty:
-        raise ValueError(f"load_corpus: file {str(path)!r} holds no documents.")
-    return frame, n_bad
+def _columns_text(columns: list[str], first: int = 20) -> str:
+    if len(columns) <= first:
+        return repr(columns)
+    return repr(columns[:first])[:-1] + f", ... ({len(columns)} columns)]"
 
 
 def _from_frame(
@@ -278,29 +256,67 @@ def _from_frame(
     label_column: str | None,
     name: str,
     n_bad: int,
+    notes: list[tuple[type[Warning], str]],
 ) -> Corpus:
+    shown = name if name.isprintable() else repr(name)
     columns = list(map(str, frame.columns))
     for role, col in (("text_column", text_column), ("id_column", id_column), ("label_column", label_column)):
         if col is not None and col not in frame.columns:
-            raise ValueError(
-                f"load_corpus: {role}={col!r} is not a column of {name}; its columns are {columns}."
+            hint = ""
+            close = [c for c in columns if c.strip().lower() == str(col).strip().lower()]
+            if close:
+                hint = f" (did you mean {close[0]!r}?)"
+            elif len(columns) == 1 and any(sep in columns[0] for sep in ";\t|,"):
+                hint = " (one column only: is the separator right?)"
+            raise CorpusInputError(
+                f"{shown}: {role}={col!r} is not a column; its columns are {_columns_text(columns)}{hint}."
             )
     frame = frame.reset_index(drop=True)
-    texts = ["" if _missing(t) else str(t) for t in frame[text_column].tolist()]
+    texts, n_other, first_other = [], 0, None
+    for i, value in enumerate(frame[text_column].tolist()):
+        if isinstance(value, str):
+            texts.append(value)
+        elif _missing(value):
+            texts.append("")
+        else:
+            n_other += 1
+            first_other = first_other or (i, type(value).__name__)
+            texts.append(_to_text(value))
+    if n_other:
+        notes.append(
+            (
+                CorpusInputWarning,
+                f"{shown}: {n_other} text(s) in column {text_column!r} were not strings (the first, document "
+                f"{first_other[0]}, is {first_other[1]}); converted with str().",
+            )
+        )
+    if texts and all(not t.strip() for t in texts):
+        notes.append((CorpusInputWarning, f"{shown}: all {len(texts)} texts in column {text_column!r} are empty."))
     if id_column is not None:
-        ids = [str(v) for v in frame[id_column].tolist()]
+        values = frame[id_column].tolist()
+        gaps = [i for i, v in enumerate(values) if _missing(v)]
+        if gaps:
+            raise CorpusInputError(
+                f"{shown}: id column {id_column!r} has no value for {len(gaps)} document(s), the first is "
+                f"document {gaps[0]}; every document needs an id."
+            )
+        ids = [_to_text(v) for v in values]
     else:
         ids = [str(i) for i in range(len(frame))]
     labels = None
     if label_column is not None:
-        labels = ["" if _missing(v) else str(v) for v in frame[label_column].tolist()]
+        labels = ["" if _missing(v) else _to_text(v) for v in frame[label_column].tolist()]
     used = {c for c in (text_column, id_column, label_column) if c is not None}
     metadata = frame[[c for c in frame.columns if c not in used]].copy()
-    return Corpus(texts=texts, ids=ids, labels=labels, metadata=metadata, name=name, n_replaced_bytes=n_bad)
-
-
-def _missing(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and np.isnan(value))
+    return Corpus(
+        texts=texts,
+        ids=ids,
+        labels=labels,
+        metadata=metadata,
+        name=name,
+        n_replaced_bytes=n_bad,
+        n_non_string_texts=n_other,
+    )
 
 
 def load_corpus(
@@ -310,6 +326,8 @@ def load_corpus(
     id_column: str | None = None,
     label_column: str | None = None,
     label_from_folder: bool = False,
+    max_document_bytes: int | None = None,
+    max_total_bytes: int | None = None,
 ) -> Corpus:
     """Load documents from a bundled name, a file, a folder, a DataFrame or a list.
 
@@ -317,14 +335,21 @@ def load_corpus(
     ----------
     source : str, Path, DataFrame, sequence of str or Corpus
         - a bundled corpus name (see :func:`list_corpora`), e.g. ``"newsroom"``;
-        - a folder: every ``.txt`` file below it (recursive), one document each,
-          its relative path (without ``.txt``) as id;
-        - a ``.csv``/``.tsv`` file (header row), ``.jsonl``/``.jsonl.gz`` (one JSON
-          object per line), ``.json`` (one array of objects, or JSON Lines),
-          ``.parquet`` (needs pyarrow) or ``.txt`` (one document per non-empty line);
+        - a folder: every ``.txt`` file below it (recursive, symbolic links followed
+          once), one document each, its relative path (without ``.txt``) as id;
+        - a ``.csv``/``.tsv`` file (header row; a ``.csv`` whose header has no comma
+          but semicolons or tabs is read with that separator), ``.jsonl``/``.jsonl.gz``
+          (one JSON object per line), ``.json`` (one array of objects, or JSON Lines),
+          ``.parquet`` (needs pyarrow) or ``.txt`` (one document per non-empty line).
+          Text files are UTF-8 (a byte-order mark is dropped) or UTF-16/UTF-32 with a
+          byte-order mark; they may be gzip-compressed (``.gz``); lines end at ``\n``
+          (``\r\n`` too) and nowhere else;
         - a pandas DataFrame; a list of strings (ids ``"0"``, ``"1"``, ...).
     text_column : str, default="text"
-        Column holding the document text.
+        Column holding the document text. Values that are not strings (numbers,
+        lists, objects) are converted with ``str()``, counted in
+        :attr:`Corpus.n_non_string_texts` and reported by one warning; missing values
+        become empty texts.
     id_column : str, optional
         Column of unique document ids. Default: ``"id"`` when such a column
         exists, otherwise the row number.
@@ -333,6 +358,16 @@ def load_corpus(
         folders read with ``label_from_folder``; otherwise none.
     label_from_folder : bool, default=False
         For a folder: the first sub-folder name becomes each document's label.
+    max_document_bytes : int, optional
+        Largest document read from a file, in bytes (default :data:`MAX_DOCUMENT_BYTES`,
+        10 MiB): a line of a JSON Lines, CSV/TSV or ``.txt`` file, an element of a JSON
+        array, a table cell, or one ``.txt`` file of a folder. Lines are read up to this
+        size, so it also bounds memory.
+    max_total_bytes : int, optional
+        Largest input read, in bytes (default :data:`MAX_TOTAL_BYTES`, 2 GiB): the
+        decompressed content of a file, the uncompressed data of a Parquet file or all
+        the ``.txt`` files of a folder. The limits apply to files only, not to a
+        DataFrame or list already in memory.
 
     Returns
     -------
@@ -340,11 +375,40 @@ def load_corpus(
 
     Raises
     ------
-    FileNotFoundError
-        The path does not exist (and is not a bundled corpus name).
+    CorpusInputError
+        A ``ValueError``; the base of the errors below. The input cannot be read as
+        documents: unknown format, empty file, a file without documents, a folder
+        without readable ``.txt`` files, corrupt or truncated gzip data, binary
+        content, invalid JSON (a pretty-printed object in a ``.jsonl`` file is named
+        as such), a JSON line that is not an object, CSV rows of unequal length, an
+        unreadable Parquet file, a missing column (the message lists the columns that
+        exist), duplicate or missing ids. The message is one line naming the file (and
+        line and column when they are known); the error has ``path`` and ``line``
+        attributes.
+    InputNotFoundError
+        Also a ``FileNotFoundError``: the path does not exist (and is not a bundled
+        corpus name), or is a broken symbolic link.
+    InputPermissionError
+        Also a ``PermissionError``: the file or the top folder cannot be read.
+    InputTooLargeError
+        A document is larger than ``max_document_bytes``, or the input than
+        ``max_total_bytes``.
+    ImportError
+        A Parquet file without pyarrow installed.
     ValueError
-        Missing column (the message lists the columns that exist), duplicate
-        ids, an empty file or folder, unparseable JSON/CSV.
+        ``max_document_bytes`` or ``max_total_bytes`` is not a positive integer.
+    TypeError
+        ``source`` is none of the types above.
+
+    Warns
+    -----
+    UnicodeWarning
+        Undecodable bytes were replaced with U+FFFD (never fatal); the count is
+        :attr:`Corpus.n_replaced_bytes`.
+    CorpusInputWarning
+        Sub-folders or files of a folder could not be read and were skipped (the
+        message gives their number and the first paths); texts were not strings; every
+        text is empty.
 
     Examples
     --------
@@ -355,22 +419,27 @@ def load_corpus(
     """
     if isinstance(source, Corpus):
         return source
+    limits = Limits(
+        max_document_bytes=_limit(max_document_bytes, MAX_DOCUMENT_BYTES, "max_document_bytes"),
+        max_total_bytes=_limit(max_total_bytes, MAX_TOTAL_BYTES, "max_total_bytes"),
+    )
     name = "<memory>"
     n_bad = 0
+    notes: list[tuple[type[Warning], str]] = []
     if isinstance(source, pd.DataFrame):
         frame = source
         name = "DataFrame"
     elif isinstance(source, (str, Path)):
         entry = _bundled_entry(str(source)) if isinstance(source, str) else None
+        path = bundled_corpora_dir() / entry["file"] if entry is not None else Path(source)
+        result = read_path(path, limits=limits, label_from_folder=label_from_folder)
+        frame, n_bad, notes = result.frame, result.n_replaced_bytes, result.warnings
         if entry is not None:
-            frame, n_bad = _read_jsonl(bundled_corpora_dir() / entry["file"])
             name = entry["name"]
             text_column = entry["text_column"] if text_column == "text" else text_column
             id_column = id_column or entry["id_column"]
             label_column = label_column or entry["label_column"]
         else:
-            path = Path(source)
-            frame, n_bad = _read_path(path, label_from_folder)
             name = str(path)
             if label_from_folder and path.is_dir():
                 label_column = label_column or "label"
@@ -391,6 +460,9 @@ def load_corpus(
         )
     if id_column is None and "id" in frame.columns and text_column != "id":
         id_column = "id"
-    corpus = _from_frame(frame, text_column, id_column, label_column, name, n_bad)
+    corpus = _from_frame(frame, text_column, id_column, label_column, name, n_bad, notes)
+    for category, message in notes:
+        warnings.warn(message, category, stacklevel=2)
     logger.info("loaded %s", corpus)
     return corpus
+
