@@ -32,9 +32,9 @@ from sklearn.decomposition import NMF
 from sklearn.feature_extraction.text import TfidfTransformer
 
 import topicmf as tm
-from topicmf.metrics import reconstruction_error
 from topicmf.factorize._init import random_init
 from topicmf.factorize._solver import get_solver
+from topicmf.metrics import reconstruction_error
 
 
 def _tfidf_real(data: Path, name: str) -> sp.csr_matrix | None:

@@ -43,11 +43,11 @@ def main(argv: list[str] | None = None) -> int:
             continue
         texts = tm.load_corpus(path).texts
         _tok._STEM_MEMOS.clear()  # cold: nothing stemmed yet in this process
-        cold = _time(lambda: tm.TextVectorizer(stemmer="snowball").fit_transform(texts))
+        cold = _time(lambda texts=texts: tm.TextVectorizer(stemmer="snowball").fit_transform(texts))
         sk, ours = [], []
         for _ in range(args.repeats):
-            sk.append(_time(lambda: TfidfVectorizer(stop_words="english").fit_transform(texts)))
-            ours.append(_time(lambda: tm.TextVectorizer(stemmer="snowball").fit_transform(texts)))
+            sk.append(_time(lambda texts=texts: TfidfVectorizer(stop_words="english").fit_transform(texts)))
+            ours.append(_time(lambda texts=texts: tm.TextVectorizer(stemmer="snowball").fit_transform(texts)))
         s, o = statistics.median(sk), statistics.median(ours)
         print(f"{name:<14}{len(texts):>6}{s:>11.3f}{cold:>16.3f}{o:>16.3f}{cold / s:>12.2f}{o / s:>12.2f}")
     return 0

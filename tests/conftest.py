@@ -5,13 +5,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-# Aesara: float64, fail loudly on rewrite errors, no BLAS search (set before import);
-# flags the caller already set (e.g. base_compiledir) are kept.
-_flags = os.environ.get("AESARA_FLAGS", "")
-os.environ["AESARA_FLAGS"] = ",".join(
-    f for f in (_flags, "floatX=float64", "on_opt_error=raise", "" if "blas__ldflags" in _flags else "blas__ldflags=")
-    if f
-)
+# Either backend: float64, fail loudly on rewrite errors (set before import); flags
+# the caller already set (e.g. base_compiledir) are kept. topicmf itself sets none.
+for _var in ("AESARA_FLAGS", "PYTENSOR_FLAGS"):
+    _flags = os.environ.get(_var, "")
+    os.environ[_var] = ",".join(f for f in (_flags, "floatX=float64", "on_opt_error=raise") if f)
 
 import pytest  # noqa: E402
 

@@ -1,17 +1,22 @@
-"""The Aesara core: graph, kernels, optimisers, restarts and the TopicNMF estimator."""
+"""The factorization core: graph, optimisers, restarts and the TopicNMF estimator (either backend)."""
 
 import numpy as np
 import pytest
 import scipy.sparse as sp
 
 import topicmf as tm
-from topicmf.factorize import _graph, _ops
+from topicmf.factorize import _graph
+from topicmf.factorize._backend import backend as tensor_backend
+from topicmf.factorize._backend import sparse as backend_sparse
+from topicmf.factorize._backend import tensor as at
 from topicmf.factorize._solver import get_solver
-
-aesara = pytest.importorskip("aesara")
-import aesara.tensor as at  # noqa: E402
+from topicmf.factorize.optimizers import names as optimizer_names
 
 OPTIMIZERS = ["hals", "mu", "apg", "normalized"]
+
+
+def test_registry_holds_every_optimizer_default_first():
+    assert optimizer_names() == ("hals", "apg", "mu", "normalized")
 
 
 def _numpy_objective(X, W, H, l1_W=0.0, l1_H=0.0, l2_W=0.0, l2_H=0.0):
@@ -33,43 +38,9 @@ def _planted(n=60, m=50, r=4, seed=0):
     return sp.csr_matrix(W @ H)
 
 
-def test_csr_dot_c_matches_numpy(small_X):
-    rng = np.random.default_rng(1)
-    B = rng.random((30, 5))
-    d, i, p, b = at.dvector(), at.ivector(), at.ivector(), at.dmatrix()
-    out = _ops.csr_dot(d, i, p, b)
-    c_fn = aesara.function([d, i, p, b], out)
-    py_fn = aesara.function([d, i, p, b], out, mode=aesara.compile.mode.Mode(linker="py"))
-    args = (small_X.data, small_X.indices.astype(np.int32), small_X.indptr.astype(np.int32), B)
-    np.testing.assert_allclose(c_fn(*args), small_X @ B, rtol=1e-12)
-    np.testing.assert_allclose(py_fn(*args), small_X @ B, rtol=1e-12)
-
-
-def test_hals_sweep_c_matches_numpy():
-    rng = np.random.default_rng(2)
-    W, A, B = rng.random((50, 6)), rng.random((50, 6)), rng.random((6, 6))
-    W[W < 0.3] = 0
-    B = B @ B.T
-    w, a, b = at.dmatrix(), at.dmatrix(), at.dmatrix()
-    l1, l2, s = at.dscalar(), at.dscalar(), at.lscalar()
-    out = _ops.hals_sweep(w, a, b, l1, l2, s)
-    c_fn = aesara.function([w, a, b, l1, l2, s], out)
-    py_fn = aesara.function([w, a, b, l1, l2, s], out, mode=aesara.compile.mode.Mode(linker="py"))
-    (Wc, sc, vc), (Wp, sp_, vp) = c_fn(W, A, B, 0.1, 0.2, 3), py_fn(W, A, B, 0.1, 0.2, 3)
-    np.testing.assert_allclose(Wc, Wp, rtol=1e-10, atol=1e-12)
-    np.testing.assert_allclose(sc, [Wc.sum(), (Wc**2).sum(), (Wc * A).sum()], rtol=1e-12)
-    np.testing.assert_allclose(sp_, sc, rtol=1e-10)
-    assert abs(vc - vp) <= 1e-10 * vp and vc > 0 and Wc.min() >= 0
-    # one column: the violation is sum |projected gradient| at the start, by a direct formula
-    W1, A1, B1 = W[:, :1].copy(), A[:, :1].copy(), B[:1, :1].copy()
-    G = W1 @ B1 - A1 + 0.2 * W1 + 0.1
-    v1 = c_fn(W1, A1, B1, 0.1, 0.2, 1)[2]
-    assert abs(v1 - np.abs(np.where(W1 > 0, G, np.minimum(G, 0))).sum()) <= 1e-9 * v1
-
-
 def test_objective_gradient_matches_finite_differences(small_X):
     rng = np.random.default_rng(3)
-    X_const = aesara.sparse.as_sparse_variable(small_X)
+    X_const = backend_sparse.as_sparse_variable(small_X)
 
     def objective(W, Ht):
         p = _graph.Problem(
@@ -80,7 +51,8 @@ def test_objective_gradient_matches_finite_differences(small_X):
         )
         return _graph.build_objective(p)
 
-    aesara.gradient.verify_grad(objective, [rng.random((40, 3)), rng.random((30, 3))], rng=np.random.RandomState(3))
+    tensor_backend.gradient.verify_grad(objective, [rng.random((40, 3)), rng.random((30, 3))],
+                                        rng=np.random.RandomState(3))
 
 
 @pytest.mark.parametrize("optimizer", OPTIMIZERS)
@@ -183,9 +155,9 @@ def test_fit_transform_matches_transform():
     np.testing.assert_allclose(W2, W, atol=1e-4 * W.max())
 
 
-def test_dense_input_float32_and_factorize_twin():
+def test_dense_input_float32_and_function_twin():
     X = _planted(seed=7)
-    W, H = tm.factorize(X.toarray(), 4, n_restarts=1, random_state=0)
+    W, H = tm.nmf(X.toarray(), 4, n_restarts=1, random_state=0)
     assert W.shape == (60, 4) and H.shape == (4, 50)
     m32 = tm.TopicNMF(4, dtype="float32", n_restarts=1, random_state=0).fit(X)
     assert m32.components_.dtype == np.float32
@@ -193,9 +165,22 @@ def test_dense_input_float32_and_factorize_twin():
 
 
 def test_nndsvd_init_and_inverse_transform():
+    from topicmf.factorize._init import nndsvd_init, random_init
+
     X = _planted(seed=8)
+    rng = np.random.default_rng(0)
+    W0, Ht0 = nndsvd_init(X, 4, rng)
+    Wr, Htr = random_init(X, 4, np.random.default_rng(0))
+    assert W0.min() > 0 and Ht0.min() > 0  # zeros are filled, so every entry can move
+
+    def rel(W, Ht):
+        return np.linalg.norm(X.toarray() - W @ Ht.T) / sp.linalg.norm(X)
+
+    # the SVD-based start is already close to X; a random start is not
+    assert rel(W0, Ht0) < 0.6 * rel(Wr, Htr)
     m = tm.TopicNMF(4, init="nndsvd", n_restarts=2, random_state=0).fit(X)
     W = m.transform(X[:3])
+    np.testing.assert_allclose(m.inverse_transform(W), W @ m.components_)
     assert m.inverse_transform(W).shape == (3, 50)
 
 
@@ -212,9 +197,11 @@ def test_all_zero_rows_and_columns_are_fine():
     ({"n_topics": 99}, r"'n_topics' must be at most min\(n_documents, n_terms\) = min\(60, 50\) = 50; got 99"),
     ({"l1_W": -0.5}, r"'l1_W' must be a float >= 0; got -0.5"),
     ({"l2_H": float("nan")}, r"'l2_H' must be a float >= 0"),
-    ({"optimizer": "sgd"}, r"'optimizer' must be one of 'hals', 'mu', 'apg', 'normalized'; got 'sgd'"),
+    ({"optimizer": "sgd"}, r"'optimizer' must be one of 'hals', 'apg', 'mu', 'normalized'; got 'sgd'"),
     ({"init": "nndsvdar"}, r"'init' must be 'random' or 'nndsvd'"),
     ({"n_restarts": 0}, r"'n_restarts' must be an int >= 1"),
+    ({"n_threads": 0}, r"'n_threads' must be None or an int >= 1"),
+    ({"n_components": 0}, r"'n_components' must be an int >= 1 or None"),
     ({"dtype": "float16"}, r"'dtype' must be 'float64' or 'float32'; got 'float16'"),
     ({"dtype": "nonsense"}, r"'dtype' must be 'float64' or 'float32'; got 'nonsense'"),
 ])
@@ -260,7 +247,7 @@ def test_fitted_model_holds_only_numpy_and_pickles():
     X = _planted(seed=12)
     m = tm.TopicNMF(3, n_restarts=1, random_state=0).fit(X)
     for value in vars(m).values():
-        assert not type(value).__module__.startswith("aesara")
+        assert not type(value).__module__.startswith(("aesara", "pytensor"))
     m2 = pickle.loads(pickle.dumps(m))
     np.testing.assert_array_equal(m2.transform(X), m.transform(X))
 
@@ -269,5 +256,25 @@ def test_sklearn_check_estimator():
     from sklearn.utils.estimator_checks import check_estimator
 
     # The one check scikit-learn skips here, check_array_api_input, needs SCIPY_ARRAY_API set;
-    # TopicNMF takes NumPy and SciPy input only (the Aesara core), so there is no array-API path.
+    # TopicNMF takes NumPy and SciPy input only (the C kernels), so there is no array-API path.
     check_estimator(tm.TopicNMF(n_topics=2, n_restarts=2, max_iter=50, random_state=0))
+
+
+def test_max_iter_is_a_hard_limit_with_racing():
+    X = _planted(seed=13)
+    m = tm.TopicNMF(3, n_restarts=5, max_iter=1, random_state=0).fit(X)
+    assert m.restart_n_iter_.max() == 1
+
+
+def test_n_components_alias_and_sklearn_output_api():
+    X = _planted(seed=14)
+    m = tm.TopicNMF(n_components=3, n_restarts=1, random_state=0).fit(X)
+    assert m.components_.shape == (3, 50) and m.n_components_ == 3
+    assert list(m.get_feature_names_out()) == ["topicnmf0", "topicnmf1", "topicnmf2"]
+    m.set_output(transform="pandas")
+    frame = m.transform(X)
+    assert list(frame.columns) == ["topicnmf0", "topicnmf1", "topicnmf2"] and frame.shape == (60, 3)
+    # score is minus the objective: a better model (more topics) scores higher on its data
+    m.set_output(transform="default")
+    worse = tm.TopicNMF(1, n_restarts=1, random_state=0).fit(X)
+    assert m.score(X) > worse.score(X) and m.score(X) < 0

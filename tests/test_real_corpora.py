@@ -2,9 +2,9 @@
 
 import numpy as np
 import pytest
+from conftest import shared_corpus_path
 
 import topicmf as tm
-from conftest import shared_corpus_path
 
 pytestmark = pytest.mark.slow
 

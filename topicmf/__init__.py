@@ -1,8 +1,8 @@
 """topicmf: topics in text corpora by sparse non-negative matrix factorization.
 
 Data flow: documents (:func:`load_corpus`) -> tokens and TF-IDF X
-(:class:`TextVectorizer`) -> W, H (:class:`TopicNMF`, Aesara core) -> reports.
-Importing topicmf does not import Aesara; the factorization core loads on first use.
+(:class:`TextVectorizer`) -> W, H (:class:`TopicNMF`, Aesara or PyTensor core) -> reports.
+Importing topicmf imports no backend; the factorization core loads on first use.
 """
 
 from __future__ import annotations
@@ -11,8 +11,6 @@ from importlib import import_module
 from typing import Any
 
 from .corpora import Corpus, list_corpora, load_corpus
-from .model import TopicModel
-from .model_io import load_model, save_model
 from .synthetic import SyntheticCorpus, make_planted_corpus
 from .vectorize import TextVectorizer, binary_document_term
 
@@ -20,7 +18,11 @@ __version__ = "0.1.0"
 
 # Heavy parts (Aesara, matplotlib) load lazily: name -> module.
 _LAZY = {
+    "TopicModel": "topicmf.model",
+    "load_model": "topicmf.model",
+    "save_model": "topicmf.model",
     "TopicNMF": "topicmf.factorize",
+    "nmf": "topicmf.factorize",
     "TopicReport": "topicmf.report",
     "discover": "topicmf.pipeline",
     "select_k": "topicmf.select",
@@ -38,20 +40,18 @@ __all__ = [
     "__version__",
     "binary_document_term",
     "discover",
-    "factorize",
     "list_corpora",
     "load_corpus",
     "load_model",
     "make_planted_corpus",
     "metrics",
+    "nmf",
     "save_model",
     "select_k",
 ]
 
 
 def __getattr__(name: str) -> Any:
-    if name == "factorize":  # the package, callable as the function twin of TopicNMF
-        return import_module("topicmf.factorize")
     if name == "metrics":
         return import_module("topicmf.metrics")
     if name in _LAZY:

@@ -15,6 +15,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from .defaults import N_RESTARTS, N_RESTARTS_SELECT_K
+
 __all__ = ["build_parser", "main"]
 
 EXIT_OK = 0
@@ -39,24 +41,33 @@ def _formats(value: str) -> list[str]:
     formats = [f.strip().lower() for f in value.split(",") if f.strip()]
     bad = [f for f in formats if f not in FORMATS]
     if bad or not formats:
-        raise argparse.ArgumentTypeError(f"unknown format {bad[0] if bad else value!r}; choose from {','.join(FORMATS)}")
+        raise argparse.ArgumentTypeError(
+            f"unknown format {bad[0] if bad else value!r}; choose from {','.join(FORMATS)}")
     return formats
 
 
 def _topics_range(value: str) -> list[int]:
+    """``START:STOP[:STEP]`` (inclusive), a comma list ``4,6,9`` or one number."""
     try:
-        parts = [int(p) for p in value.split(":")]
+        if "," in value:
+            ks = [int(p) for p in value.split(",") if p.strip()]
+        else:
+            parts = [int(p) for p in value.split(":")]
+            if len(parts) > 3:
+                raise ValueError
+            if len(parts) == 1:
+                ks = parts
+            else:
+                start, stop = parts[0], parts[1]
+                step = parts[2] if len(parts) > 2 else 1
+                if step < 1 or stop < start:
+                    raise argparse.ArgumentTypeError(f"expected START <= STOP and STEP >= 1; got {value!r}")
+                ks = list(range(start, stop + 1, step))
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected START:STOP[:STEP] or a comma list; got {value!r}") from None
-    if "," in value:
-        return [int(p) for p in value.split(",")]
-    if len(parts) == 1:
-        return parts
-    start, stop = parts[0], parts[1]
-    step = parts[2] if len(parts) > 2 else 1
-    if step < 1 or start < 1 or stop < start:
-        raise argparse.ArgumentTypeError(f"expected 1 <= START <= STOP and STEP >= 1; got {value!r}")
-    return list(range(start, stop + 1, step))
+    if not ks or min(ks) < 1:
+        raise argparse.ArgumentTypeError(f"numbers of topics must be >= 1; got {value!r}")
+    return ks
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -82,7 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("discover", "find topics in your corpus and write the report")
     _add_input_options(p)
     p.add_argument("--topics", type=int, required=True, help="number of topics")
-    p.add_argument("--restarts", type=int, default=4, help="random restarts (default: 4)")
+    p.add_argument("--restarts", type=int, default=N_RESTARTS, help=f"random restarts (default: {N_RESTARTS})")
     p.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     p.add_argument("--out", default="topicmf-report", help="output folder (default: ./topicmf-report)")
     p.add_argument("--format", type=_formats, default=["html", "csv"],
@@ -104,7 +115,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_input_options(p)
     p.add_argument("--topics", type=_topics_range, default=list(range(4, 31, 2)),
                    help="START:STOP[:STEP] or a comma list (default: 4:30:2)")
-    p.add_argument("--restarts", type=int, default=5, help="restarts per k (default: 5)")
+    p.add_argument("--restarts", type=int, default=N_RESTARTS_SELECT_K,
+                   help=f"restarts per k (default: {N_RESTARTS_SELECT_K})")
     p.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     p.add_argument("--jobs", type=int, default=None, help="worker processes (default: 1)")
     p.add_argument("--out", default="topicmf-select-k", help="output folder (default: ./topicmf-select-k)")
@@ -171,7 +183,7 @@ def _run_discover(args: argparse.Namespace, corpus, n_topics: int, restarts: int
     _print_topics(report)
     written = _write(report, out, formats)
     if save_model:
-        from .model_io import save_model as _save
+        from .model import save_model as _save
 
         written.append(_save(report, save_model))
     print(f"\nwrote {len(written)} files to {out}/ in {time.perf_counter() - t0:.1f} s:")
@@ -185,7 +197,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
     corpus = load_corpus("newsroom")
     _note(args, f"topicmf demo: the bundled corpus, {corpus!r}")
-    return _run_discover(args, corpus, args.topics, 4, 0, Path(args.out), ["html", "csv"], None)
+    return _run_discover(args, corpus, args.topics, N_RESTARTS, 0, Path(args.out), ["html", "csv"], None)
 
 
 def _cmd_discover(args: argparse.Namespace) -> int:
@@ -198,7 +210,7 @@ def _cmd_discover(args: argparse.Namespace) -> int:
 
 
 def _cmd_transform(args: argparse.Namespace) -> int:
-    from .model_io import load_model
+    from .model import load_model
 
     model = load_model(args.model)
     corpus = _load(args)
@@ -223,7 +235,7 @@ def _cmd_transform(args: argparse.Namespace) -> int:
 
 
 def _cmd_info(args: argparse.Namespace) -> int:
-    from .model_io import FORMAT_NAME, load_model
+    from .model import FORMAT_NAME, load_model
 
     model = load_model(args.model)  # checks the manifest; reads the file once
     nmf = model.nmf

@@ -16,6 +16,8 @@ from scipy.optimize import linear_sum_assignment
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 from sklearn.metrics.cluster import contingency_matrix
 
+from .defaults import N_TOP_TERMS, REPRODUCED_SIMILARITY
+
 __all__ = [
     "top_term_indices",
     "npmi_coherence",
@@ -32,7 +34,7 @@ __all__ = [
 ]
 
 
-def top_term_indices(H: np.ndarray, n: int = 10) -> np.ndarray:
+def top_term_indices(H: np.ndarray, n: int = N_TOP_TERMS) -> np.ndarray:
     """Column indices of each topic's ``n`` heaviest terms, heaviest first.
 
     Ties are broken by column index (stable), so the result is deterministic.
@@ -119,8 +121,8 @@ def umass_coherence(top_terms: np.ndarray, B: sp.spmatrix) -> np.ndarray:
     df, co, _ = _cooccurrence(B, uniq)
     scores = np.zeros(len(top_terms))
     for t, row in enumerate(inv):
-        vals = [np.log((co[row[m], row[l]] + 1.0) / max(df[row[l]], 1.0))
-                for m in range(1, len(row)) for l in range(m)]
+        vals = [np.log((co[row[m], row[j]] + 1.0) / max(df[row[j]], 1.0))
+                for m in range(1, len(row)) for j in range(m)]
         scores[t] = float(np.mean(vals)) if vals else 0.0
     return scores
 
@@ -213,7 +215,7 @@ def match_topics(H_ref: np.ndarray, H_other: np.ndarray) -> tuple[np.ndarray, np
 
 
 def topic_stability(
-    H_ref: np.ndarray, H_others: Sequence[np.ndarray], threshold: float = 0.8
+    H_ref: np.ndarray, H_others: Sequence[np.ndarray], threshold: float = REPRODUCED_SIMILARITY
 ) -> tuple[np.ndarray, np.ndarray]:
     """How well each reference topic is reproduced by other runs (restarts).
 

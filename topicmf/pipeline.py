@@ -12,17 +12,14 @@ from typing import Any
 import pandas as pd
 
 from .corpora import Corpus, load_corpus
+from .defaults import LOW_CONFIDENCE, N_RESTARTS, N_TOP_DOCUMENTS, N_TOP_TERMS, N_TOPICS, PROGRESS_MIN_DOCUMENTS
 from .vectorize import TextVectorizer
 
 __all__ = ["discover", "default_vectorizer"]
 
 logger = logging.getLogger(__name__)
 
-#: Corpora at least this large show progress bars unless ``progress=False``.
-PROGRESS_MIN_DOCUMENTS = 5000
-
-
-def default_vectorizer(n_documents: int, n_topics: int = 10) -> TextVectorizer:
+def default_vectorizer(n_documents: int, n_topics: int = N_TOPICS) -> TextVectorizer:
     """TF-IDF settings that work without tuning for a corpus of this size and k.
 
     - ``min_df``: a term must occur in 2 documents (3 from 1,000 documents, 5
@@ -42,18 +39,18 @@ def default_vectorizer(n_documents: int, n_topics: int = 10) -> TextVectorizer:
 
 def discover(
     corpus_or_texts: Corpus | str | Path | pd.DataFrame | Sequence[str],
-    n_topics: int = 10,
+    n_topics: int = N_TOPICS,
     *,
     text_column: str = "text",
     id_column: str | None = None,
     label_column: str | None = None,
     vectorizer: TextVectorizer | None = None,
-    n_restarts: int = 4,
+    n_restarts: int = N_RESTARTS,
     random_state: Any = 0,
     progress: bool | None = None,
-    n_top_terms: int = 10,
-    n_top_documents: int = 5,
-    low_confidence: float = 0.4,
+    n_top_terms: int = N_TOP_TERMS,
+    n_top_documents: int = N_TOP_DOCUMENTS,
+    low_confidence: float = LOW_CONFIDENCE,
     **model_options: Any,
 ):
     """Find ``n_topics`` topics in a corpus and return the full :class:`~topicmf.report.TopicReport`.
@@ -67,14 +64,14 @@ def discover(
         Passed to :func:`topicmf.load_corpus` when loading.
     vectorizer : TextVectorizer, optional
         Default: :func:`default_vectorizer` for the corpus size and ``n_topics``.
-    n_restarts : int, default=4
+    n_restarts : int, default=N_RESTARTS (4)
         Random restarts, all run to convergence (``race=False``) so that the
         report's topic stability compares converged solutions.
     random_state : int or None, default=0
         Seed: the same call gives the same report.
     progress : bool, optional
         Progress bars on stderr (shown only when stderr is a terminal);
-        default: on for corpora of 5,000+ documents.
+        default: on for corpora of ``PROGRESS_MIN_DOCUMENTS`` (5,000) documents or more.
     n_top_terms, n_top_documents, low_confidence
         Passed to :class:`~topicmf.report.TopicReport`.
     **model_options

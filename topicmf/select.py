@@ -22,6 +22,7 @@ import scipy.sparse as sp
 
 from . import metrics
 from .corpora import Corpus, load_corpus
+from .defaults import COHERENCE_TOLERANCE, N_DIVERSITY_TERMS, N_RESTARTS_SELECT_K, N_TOP_TERMS
 from .vectorize import binary_document_term
 
 __all__ = ["KSelection", "select_k", "topic_lineage", "RULE"]
@@ -194,8 +195,8 @@ def _fit_one(X, B, k: int, n_restarts: int, random_state: Any, n_jobs: int | Non
         "k": k,
         "stability_mean": float(stab.mean()),
         "stability_min": float(stab.min()),
-        "coherence_npmi": float(metrics.npmi_coherence(metrics.top_term_indices(H, 10), B).mean()),
-        "diversity": metrics.topic_diversity(metrics.top_term_indices(H, 25)),
+        "coherence_npmi": float(metrics.npmi_coherence(metrics.top_term_indices(H, N_TOP_TERMS), B).mean()),
+        "diversity": metrics.topic_diversity(metrics.top_term_indices(H, N_DIVERSITY_TERMS)),
         "relative_error": metrics.reconstruction_error(X, W, H, relative=True),
         "zero_share_W": metrics.zero_share(W),
         "zero_share_H": metrics.zero_share(H),
@@ -209,10 +210,10 @@ def select_k(
     corpus_or_X: Corpus | sp.spmatrix | Any,
     ks: Iterable[int] = range(4, 31, 2),
     *,
-    n_restarts: int = 5,
+    n_restarts: int = N_RESTARTS_SELECT_K,
     random_state: Any = 0,
     n_jobs: int | None = None,
-    coherence_tolerance: float = 0.1,
+    coherence_tolerance: float = COHERENCE_TOLERANCE,
     vectorizer: Any = None,
     progress: bool | None = None,
     **fit_options: Any,
@@ -225,12 +226,12 @@ def select_k(
         Texts are vectorized once (default: :func:`topicmf.pipeline.default_vectorizer`
         for the median k); a matrix is used as it is.
     ks : iterable of int, default=range(4, 31, 2)
-    n_restarts : int, default=5
+    n_restarts : int, default=N_RESTARTS_SELECT_K (5)
         Restarts per k, all run to convergence (stability compares them).
     random_state : int, default=0
     n_jobs : int, optional
         Worker processes for the restarts of each k.
-    coherence_tolerance : float, default=0.1
+    coherence_tolerance : float, default=COHERENCE_TOLERANCE (0.1)
         How far below the best mean NPMI a k may be and still be recommended.
     vectorizer : TextVectorizer, optional
     progress : bool, optional

@@ -7,6 +7,8 @@ so new documents map to the same columns and analysts never see stems.
 
 from __future__ import annotations
 
+import numbers
+import re
 from collections.abc import Iterable
 from typing import Any, Literal
 
@@ -22,6 +24,20 @@ from .preprocess.stopwords import resolve_stop_words
 from .preprocess.tokenize import DEFAULT_TOKEN_PATTERN, Analyzer, Lemmatizer, Numbers, Stemmer
 
 __all__ = ["TextVectorizer", "binary_document_term"]
+
+#: Bounds on settings (a model file's values are held to them as well).
+MAX_NGRAM = 6
+MAX_TOKEN_PATTERN = 1000
+MAX_VOCABULARY = 10_000_000
+MAX_STOP_WORDS = 1_000_000
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, numbers.Integral) and not isinstance(v, bool)
+
+
+def _err(name: str, allowed: str, got: Any) -> ValueError:
+    return ValueError(f"TextVectorizer: {name!r} must be {allowed}; got {got!r}.")
 
 
 def binary_document_term(X: sp.spmatrix) -> sp.csr_matrix:
@@ -94,6 +110,8 @@ class TextVectorizer(TransformerMixin, BaseEstimator):
     vocabulary_ : dict of str -> int
         Term (stem or n-gram of stems) -> column of X.
     idf_ : ndarray of shape (n_terms,)
+    stop_words_ : frozenset of str
+        The stop words in force (``stop_words`` and ``extra_stop_words`` resolved).
     term_labels_ : ndarray of str, shape (n_terms,)
         Readable label per column: the most frequent surface form of the stem.
     n_empty_documents_ : int
@@ -148,20 +166,89 @@ class TextVectorizer(TransformerMixin, BaseEstimator):
         self.norm = norm
         self.dtype = dtype
 
-    def _build_analyzer(self) -> Analyzer:
-        return Analyzer(
-            stop_words=resolve_stop_words(self.stop_words, self.extra_stop_words),
-            stemmer=self.stemmer,
-            lemmatizer=self.lemmatizer,
-            lowercase=self.lowercase,
-            accents=self.accents,
-            token_pattern=self.token_pattern,
-            min_token_length=self.min_token_length,
-            numbers=self.numbers,
-            ngram_range=tuple(self.ngram_range),
+    def _validate_params(self) -> None:
+        """Check every setting (the constructor's rules, applied when fitting and loading)."""
+        for name in ("lowercase", "sublinear_tf"):
+            if not isinstance(getattr(self, name), (bool, np.bool_)):
+                raise _err(name, "True or False", getattr(self, name))
+        if self.accents not in ("strip", "keep", None):
+            raise _err("accents", "'strip', 'keep' or None", self.accents)
+        if not isinstance(self.token_pattern, str) or not 0 < len(self.token_pattern) <= MAX_TOKEN_PATTERN:
+            raise _err("token_pattern", f"a regular expression of 1-{MAX_TOKEN_PATTERN} characters",
+                       self.token_pattern)
+        try:
+            re.compile(self.token_pattern)
+        except re.error as exc:
+            raise _err("token_pattern", f"a valid regular expression ({exc})", self.token_pattern) from None
+        if not _is_int(self.min_token_length) or not 1 <= self.min_token_length <= 100:
+            raise _err("min_token_length", "an int in [1, 100]", self.min_token_length)
+        if self.numbers not in ("drop", "keep"):
+            raise _err("numbers", "'drop' or 'keep'", self.numbers)
+        if self.stemmer not in ("snowball", "porter", None):
+            raise _err("stemmer", "'snowball', 'porter' or None", self.stemmer)
+        if self.lemmatizer not in ("wordnet", None):
+            raise _err("lemmatizer", "'wordnet' or None", self.lemmatizer)
+        ngram = self.ngram_range
+        if (not isinstance(ngram, (tuple, list)) or len(ngram) != 2 or not all(_is_int(v) for v in ngram)
+                or not 1 <= ngram[0] <= ngram[1] <= MAX_NGRAM):
+            raise _err("ngram_range", f"(min_n, max_n) with 1 <= min_n <= max_n <= {MAX_NGRAM}", ngram)
+        for name in ("min_df", "max_df"):
+            v = getattr(self, name)
+            if _is_int(v):
+                if v < 1:
+                    raise _err(name, "an int >= 1 or a float in [0, 1]", v)
+            elif not isinstance(v, numbers.Real) or isinstance(v, bool) or not 0.0 <= float(v) <= 1.0:
+                raise _err(name, "an int >= 1 or a float in [0, 1]", v)
+        if self.max_features is not None and (not _is_int(self.max_features) or not
+                                              1 <= self.max_features <= MAX_VOCABULARY):
+            raise _err("max_features", f"None or an int in [1, {MAX_VOCABULARY:,}]", self.max_features)
+        if self.norm not in ("l1", "l2", None):
+            raise _err("norm", "'l1', 'l2' or None", self.norm)
+        try:
+            dtype_name = np.dtype(self.dtype).name
+        except TypeError:
+            dtype_name = None
+        if dtype_name not in ("float64", "float32"):
+            raise _err("dtype", "float64 or float32", self.dtype)
+        for name in ("stop_words", "extra_stop_words"):
+            v = getattr(self, name)
+            if v is None or (name == "stop_words" and v in ("english", "nltk")):
+                continue
+            if isinstance(v, str) or not isinstance(v, Iterable):
+                allowed = "'english', 'nltk', a list of words or None" if name == "stop_words" else \
+                    "a list of words or None"
+                raise _err(name, allowed, v)
+
+    def _build_analyzer(self, stop_words: frozenset[str] | None = None) -> Analyzer:
+        try:
+            return Analyzer(
+                stop_words=(resolve_stop_words(self.stop_words, self.extra_stop_words)
+                            if stop_words is None else stop_words),
+                stemmer=self.stemmer,
+                lemmatizer=self.lemmatizer,
+                lowercase=self.lowercase,
+                accents=self.accents,
+                token_pattern=self.token_pattern,
+                min_token_length=self.min_token_length,
+                numbers=self.numbers,
+                ngram_range=(int(self.ngram_range[0]), int(self.ngram_range[1])),
+            )
+        except ValueError as exc:
+            raise ValueError(f"TextVectorizer: {exc}") from None
+
+    def _make_tfidf(self, analyzer: Analyzer, vocabulary: dict[str, int] | None = None) -> TfidfVectorizer:
+        return TfidfVectorizer(
+            analyzer=analyzer,
+            vocabulary=vocabulary,
+            min_df=self.min_df,
+            max_df=self.max_df,
+            max_features=self.max_features,
+            sublinear_tf=self.sublinear_tf,
+            norm=self.norm,
+            dtype=np.dtype(self.dtype).type,
         )
 
-    def fit(self, raw_documents: Iterable[str] | Corpus, y: Any = None) -> "TextVectorizer":
+    def fit(self, raw_documents: Iterable[str] | Corpus, y: Any = None) -> TextVectorizer:
         """Learn vocabulary, IDF and term labels from the documents."""
         self.fit_transform(raw_documents)
         return self
@@ -187,16 +274,9 @@ class TextVectorizer(TransformerMixin, BaseEstimator):
         n_docs = len(texts)
         if n_docs == 0:
             raise ValueError("TextVectorizer: the corpus is empty (0 documents); nothing to vectorize.")
+        self._validate_params()
         analyzer = self._build_analyzer()
-        tfidf = TfidfVectorizer(
-            analyzer=analyzer,
-            min_df=self.min_df,
-            max_df=self.max_df,
-            max_features=self.max_features,
-            sublinear_tf=self.sublinear_tf,
-            norm=self.norm,
-            dtype=self.dtype,
-        )
+        tfidf = self._make_tfidf(analyzer)
         analyzer.start_recording()
         try:
             X = tfidf.fit_transform(texts)
@@ -214,6 +294,7 @@ class TextVectorizer(TransformerMixin, BaseEstimator):
         self.term_labels_ = np.array(
             [" ".join(surface.get(part, part) for part in term.split(" ")) for term in terms], dtype=object
         )
+        self.stop_words_ = analyzer.stop_words
         self.n_documents_ = n_docs
         self.n_empty_documents_ = int(np.count_nonzero(np.diff(X.indptr) == 0))
         return X
@@ -274,7 +355,88 @@ class TextVectorizer(TransformerMixin, BaseEstimator):
         X = X_or_documents if sp.issparse(X_or_documents) else self.transform(X_or_documents)
         return binary_document_term(X)
 
-    def __sklearn_tags__(self):  # noqa: D105
+    # -- fitted state as plain data -------------------------------------------
+    def to_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        """The fitted vectorizer as plain data: ``(document, arrays)``.
+
+        ``document`` is JSON-serialisable: ``{"params": get_params(), "fitted":
+        {...}}`` with the resolved stop words (so a model made with NLTK's list
+        loads without NLTK's data), the vocabulary in column order, the term
+        labels and counts; ``arrays`` holds ``idf``. :meth:`from_state` rebuilds it.
+        """
+        check_is_fitted(self, "tfidf_")
+        params = self.get_params()
+        params["ngram_range"] = [int(v) for v in params["ngram_range"]]
+        params["dtype"] = np.dtype(params["dtype"]).name
+        for name in ("stop_words", "extra_stop_words"):
+            v = params[name]
+            if v is not None and not isinstance(v, str):
+                params[name] = sorted(str(w) for w in v)
+        params = {k: (v.item() if isinstance(v, np.generic) else v) for k, v in params.items()}
+        fitted = {
+            "stop_words": sorted(self.stop_words_),
+            "terms": [str(t) for t in self.get_feature_names_out()],
+            "term_labels": [str(t) for t in self.term_labels_],
+            "n_documents": int(self.n_documents_),
+            "n_empty_documents": int(self.n_empty_documents_),
+        }
+        return {"params": params, "fitted": fitted}, {"idf": np.asarray(self.idf_, dtype=np.float64)}
+
+    @classmethod
+    def from_state(cls, document: dict[str, Any], arrays: dict[str, np.ndarray]) -> TextVectorizer:
+        """Rebuild a fitted vectorizer from :meth:`to_state`'s output, checking everything.
+
+        Raises
+        ------
+        ValueError
+            Unknown or invalid settings (the constructor's rules and bounds),
+            a malformed or duplicated vocabulary, or IDF weights that do not match.
+        """
+        if not isinstance(document, dict) or not isinstance(document.get("params"), dict):
+            raise ValueError("TextVectorizer state: 'params' must be an object.")
+        params = dict(document["params"])
+        unknown = sorted(set(params) - set(cls().get_params()))
+        if unknown:
+            raise ValueError(f"TextVectorizer state: unknown parameter {unknown[0]!r}.")
+        if isinstance(params.get("ngram_range"), list):
+            params["ngram_range"] = tuple(params["ngram_range"])
+        vec = cls(**params)
+        vec._validate_params()
+        fitted = document.get("fitted")
+        if not isinstance(fitted, dict):
+            raise ValueError("TextVectorizer state: 'fitted' must be an object.")
+
+        def words(name: str, limit: int) -> list[str]:
+            v = fitted.get(name)
+            if not isinstance(v, list) or len(v) > limit or not all(isinstance(w, str) for w in v):
+                raise ValueError(f"TextVectorizer state: {name!r} must be a list of at most {limit:,} strings.")
+            return v
+
+        stop_words = frozenset(words("stop_words", MAX_STOP_WORDS))
+        terms = words("terms", MAX_VOCABULARY)
+        labels = words("term_labels", MAX_VOCABULARY)
+        if len(set(terms)) != len(terms):
+            raise ValueError("TextVectorizer state: the vocabulary holds duplicate terms.")
+        if len(labels) != len(terms) or not terms:
+            raise ValueError(f"TextVectorizer state: {len(terms)} terms but {len(labels)} term labels.")
+        idf = np.asarray(arrays.get("idf", np.zeros(0)))
+        if idf.shape != (len(terms),) or idf.dtype.kind != "f" or not np.all(np.isfinite(idf)):
+            raise ValueError(f"TextVectorizer state: idf must be {len(terms)} finite floats; "
+                             f"got shape {idf.shape} of {idf.dtype}.")
+        for name in ("n_documents", "n_empty_documents"):
+            if not _is_int(fitted.get(name)) or fitted[name] < 0:
+                raise ValueError(f"TextVectorizer state: {name!r} must be an int >= 0; got {fitted.get(name)!r}.")
+        analyzer = vec._build_analyzer(stop_words)
+        tfidf = vec._make_tfidf(analyzer, {t: i for i, t in enumerate(terms)})
+        tfidf.idf_ = idf.astype(np.float64)
+        vec.analyzer_, vec.tfidf_, vec.vocabulary_, vec.idf_ = analyzer, tfidf, tfidf.vocabulary_, tfidf.idf_
+        vec.stop_words_ = stop_words
+        vec.term_labels_ = np.array(labels, dtype=object)
+        vec.n_documents_ = int(fitted["n_documents"])
+        vec.n_empty_documents_ = int(fitted["n_empty_documents"])
+        return vec
+
+    def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.string = True
         tags.input_tags.two_d_array = False

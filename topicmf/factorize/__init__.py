@@ -1,28 +1,16 @@
-"""W, H from X: the factorization core, the only package that imports Aesara.
+"""W, H from X: the factorization core, the only package that imports a backend.
 
-- ``_backend``: Aesara settings, applied before Aesara is imported.
-- ``_ops``: C kernels (CSR x dense, HALS sweep) as Aesara ops.
-- ``_graph``: pure builders of the symbolic objective and steps.
-- ``_solver``: compiles each function once; iterates to convergence.
-- ``_init``, ``_restarts``: starts and restarts (serial, processes, racing).
-- ``estimator``: :class:`TopicNMF` and :func:`factorize`.
+- ``_backend``: the Aesara/PyTensor shim, configured without side effects.
+- ``kernels/``: the C++ source of the two kernels; ``_ops``: them as backend ops.
+- ``_graph``: pure builders of the symbolic objective; ``optimizers/``: one
+  file per optimiser (state, ``build_step``, ``reset``), a registry.
+- ``_solver``: compiles each function once; iterates one restart to convergence.
+- ``_init``: initial factors; ``_racing``: how long each restart runs (pure);
+  ``_executor``: where restarts run; ``_restarts``: composes them;
+  ``_threads``: how many kernel threads.
+- ``estimator``: :class:`TopicNMF` and its function twin :func:`nmf`.
 """
 
-from .estimator import TopicNMF, factorize
+from .estimator import TopicNMF, backend, nmf
 
-__all__ = ["TopicNMF", "factorize"]
-
-
-class _CallableModule(__import__("types").ModuleType):
-    """``topicmf.factorize`` is this package and also the function twin of TopicNMF.
-
-    ``import topicmf.factorize`` binds the name to the package, so the package
-    itself is made callable: ``topicmf.factorize(X, n_topics, **params)`` is
-    :func:`topicmf.factorize.factorize`.
-    """
-
-    def __call__(self, X, n_topics, **params):
-        return factorize(X, n_topics, **params)
-
-
-__import__("sys").modules[__name__].__class__ = _CallableModule
+__all__ = ["TopicNMF", "backend", "nmf"]

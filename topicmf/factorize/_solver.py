@@ -1,11 +1,12 @@
-"""The one place that compiles Aesara functions; runs restarts to convergence.
+"""The one place that compiles backend functions; runs one restart to convergence.
 
 A :class:`Solver` owns shared variables for X (CSR, plus a CSR copy of X^T), W,
-Ht and the penalties, and compiles each step function once. The graphs do not
-depend on the matrix sizes or on n_topics, so one solver serves every restart,
-every n_topics of a sweep and ``transform``: new data arrive by ``set_value``.
-Solvers are cached per process and thread (a compiled function must not be
-shared between threads) and hold no data between fits.
+Ht and the penalties, and one optimiser from the registry (``optimizers/``),
+and compiles each step function once. The graphs do not depend on the matrix
+sizes or on n_topics, so one solver serves every restart, every n_topics of a
+sweep and ``transform``: new data arrive by ``set_value``. Solvers are cached
+per process and thread (a compiled function must not be shared between
+threads) and hold no data between fits.
 """
 
 from __future__ import annotations
@@ -13,21 +14,19 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 
-from ._backend import aesara
-import aesara.sparse as asp  # noqa: E402
-import aesara.tensor as at  # noqa: E402
+from . import _graph
+from ._backend import compile_function, shared, sparse
+from .optimizers import get_optimizer
 
-from . import _graph  # noqa: E402
+__all__ = ["Solver", "get_solver", "RestartResult", "MAX_NNZ"]
 
-__all__ = ["Solver", "get_solver", "RestartResult", "OPTIMIZERS"]
-
-Optimizer = Literal["hals", "mu", "apg", "normalized"]
-OPTIMIZERS: tuple[str, ...] = ("hals", "mu", "apg", "normalized")
+#: The kernels index X with 32-bit integers.
+MAX_NNZ = 2**31 - 2
 
 _local = threading.local()
 
@@ -45,7 +44,12 @@ class RestartResult:
     loss_history: list[float] = field(default_factory=list)
     seconds: float = 0.0
     violation0: float | None = None
-    start: object = None  # how the restart began (a _restarts.Start)
+    start: Any = None  # how the restart began (a _restarts.Start)
+
+    @property
+    def finished(self) -> bool:
+        """Converged or diverged: nothing more to run."""
+        return self.converged or self.diverged
 
 
 class Solver:
@@ -53,88 +57,70 @@ class Solver:
 
     Parameters
     ----------
-    optimizer : {"hals", "mu", "apg", "normalized"}
+    optimizer : str
+        A name registered in :mod:`topicmf.factorize.optimizers`.
     dtype : {"float64", "float32"}
     openmp : bool
-        Run the C kernels on all cores.
+        Run the C kernels on several threads.
     """
 
-    def __init__(self, optimizer: Optimizer, dtype: str = "float64", openmp: bool = True) -> None:
+    def __init__(self, optimizer: str, dtype: str = "float64", openmp: bool = True) -> None:
+        optimizer_cls = get_optimizer(optimizer)
         self.optimizer = optimizer
         self.dtype = np.dtype(dtype).name
         self.openmp = openmp
         ft = self.dtype
         z_mat = np.zeros((1, 1), dtype=ft)
-        z_csr = sp.csr_matrix((1, 1), dtype=ft)
-        sc = lambda v, name: aesara.shared(np.asarray(v, dtype=ft), name=name)  # noqa: E731
-        self.X_sparse = asp.shared(z_csr, name="X", borrow=True)
-        self.X_parts = tuple(
-            aesara.shared(np.zeros(n, dtype=t), name=f"X_{s}", borrow=True)
-            for s, n, t in (("data", 0, ft), ("indices", 0, "int32"), ("indptr", 2, "int32"))
-        )
-        self.XT_parts = tuple(
-            aesara.shared(np.zeros(n, dtype=t), name=f"XT_{s}", borrow=True)
-            for s, n, t in (("data", 0, ft), ("indices", 0, "int32"), ("indptr", 2, "int32"))
-        )
-        self.W = aesara.shared(z_mat.copy(), name="W", borrow=True)
-        self.Ht = aesara.shared(z_mat.copy(), name="Ht", borrow=True)
+
+        def scalar(v: float, name: str) -> Any:
+            return shared(np.asarray(v, dtype=ft), name=name)
+
+        def parts(prefix: str) -> tuple[Any, Any, Any]:
+            return (shared(np.zeros(0, dtype=ft), name=f"{prefix}_data", borrow=True),
+                    shared(np.zeros(0, dtype="int32"), name=f"{prefix}_indices", borrow=True),
+                    shared(np.zeros(2, dtype="int32"), name=f"{prefix}_indptr", borrow=True))
+
+        self.X_sparse = sparse.shared(sp.csr_matrix((1, 1), dtype=ft), name="X", borrow=True)
+        self.X_parts = parts("X")
+        self.XT_parts = parts("XT")
+        self.W = shared(z_mat.copy(), name="W", borrow=True)
+        self.Ht = shared(z_mat.copy(), name="Ht", borrow=True)
         self.problem = _graph.Problem(
-            X_sparse=self.X_sparse,
-            X_parts=self.X_parts,
-            XT_parts=self.XT_parts,
-            W=self.W,
-            Ht=self.Ht,
-            norm_X2=sc(0.0, "norm_X2"),
-            l1_W=sc(0.0, "l1_W"),
-            l1_H=sc(0.0, "l1_H"),
-            l2_W=sc(0.0, "l2_W"),
-            l2_H=sc(0.0, "l2_H"),
-            n_sweeps=aesara.shared(np.int64(1), name="n_sweeps"),
-            openmp=openmp,
+            X_sparse=self.X_sparse, X_parts=self.X_parts, XT_parts=self.XT_parts, W=self.W, Ht=self.Ht,
+            norm_X2=scalar(0.0, "norm_X2"), l1_W=scalar(0.0, "l1_W"), l1_H=scalar(0.0, "l1_H"),
+            l2_W=scalar(0.0, "l2_W"), l2_H=scalar(0.0, "l2_H"),
+            n_sweeps=shared(np.int64(1), name="n_sweeps"), openmp=openmp,
         )
-        # optimiser state (apg, normalized), and W-only (transform) buffers
-        self.f_old = sc(np.inf, "f_old")
-        self.beta_W = sc(1.0, "beta_W")
-        self.beta_H = sc(1.0, "beta_H")
-        self.t = sc(1.0, "t")
-        self.W_prev = aesara.shared(z_mat.copy(), name="W_prev", borrow=True)
-        self.Ht_prev = aesara.shared(z_mat.copy(), name="Ht_prev", borrow=True)
-        self.A = aesara.shared(z_mat.copy(), name="A", borrow=True)
-        self.B = aesara.shared(z_mat.copy(), name="B", borrow=True)
-        self._fns: dict[str, object] = {}
+        self.rule = optimizer_cls(self.problem, ft)
+        # W-only (transform) buffers
+        self.A = shared(z_mat.copy(), name="A", borrow=True)
+        self.B = shared(z_mat.copy(), name="B", borrow=True)
+        self._fns: dict[str, Any] = {}
         self.compile_seconds = 0.0
 
     # -- compilation: once per solver ----------------------------------------
-    def _function(self, key: str):
-        fn = self._fns.get(key)
-        if fn is not None:
-            return fn
-        t0 = time.perf_counter()
+    def _build(self, key: str) -> Any:
         p = self.problem
         if key == "step":
-            if self.optimizer == "hals":
-                out = _graph.build_hals_step(p)
-            elif self.optimizer == "mu":
-                out = _graph.build_mu_step(p)
-            elif self.optimizer == "normalized":
-                out = _graph.build_normalized_step(p, self.beta_W, self.beta_H, self.f_old)
-            else:
-                out = _graph.build_apg_step(p, self.W_prev, self.Ht_prev, self.t, self.f_old)
-            loss, accepted, violation, updates = out
-            fn = aesara.function([], [loss, accepted, violation], updates=updates,
-                                 name=f"{self.optimizer}_step_fn")
-        elif key == "loss":
-            fn = aesara.function([], _graph.build_objective(p), name="loss_fn")
-        elif key == "transform_prepare":
-            fn = aesara.function([], [], updates=_graph.build_transform_prepare(p, self.A, self.B),
-                                 name="transform_prepare_fn")
-        elif key == "transform_step":
+            g = self.rule.build_step()
+            return compile_function([], [g.loss, g.accepted, g.violation], updates=g.updates,
+                                    name=f"{self.optimizer}_step_fn")
+        if key == "loss":
+            return compile_function([], _graph.build_objective(p), name="loss_fn")
+        if key == "transform_prepare":
+            return compile_function([], [], updates=_graph.build_transform_prepare(p, self.A, self.B),
+                                    name="transform_prepare_fn")
+        if key == "transform_step":
             change, updates = _graph.build_transform_step(p, self.A, self.B)
-            fn = aesara.function([], change, updates=updates, name="transform_step_fn")
-        else:  # pragma: no cover
-            raise KeyError(key)
-        self.compile_seconds += time.perf_counter() - t0
-        self._fns[key] = fn
+            return compile_function([], change, updates=updates, name="transform_step_fn")
+        raise KeyError(key)
+
+    def _function(self, key: str) -> Any:
+        fn = self._fns.get(key)
+        if fn is None:
+            t0 = time.perf_counter()
+            fn = self._fns[key] = self._build(key)
+            self.compile_seconds += time.perf_counter() - t0
         return fn
 
     def compile(self, transform: bool = False) -> float:
@@ -148,11 +134,17 @@ class Solver:
 
     # -- data -------------------------------------------------------------------
     def set_data(self, X: sp.csr_matrix, XT: sp.csr_matrix | None = None) -> None:
-        """Load X (CSR, this solver's dtype) and, for fitting, its CSR transpose (no copies)."""
-        if X.nnz >= 2**31 - 1:
+        """Load X (CSR, this solver's dtype) and, for fitting, its CSR transpose (no copies).
+
+        Raises
+        ------
+        ValueError
+            X has more non-zeros than 32-bit indices address (:data:`MAX_NNZ`).
+        """
+        if X.nnz > MAX_NNZ:
             raise ValueError(
-                f"TopicNMF: X has {X.nnz:,} non-zeros; the kernels index with 32-bit integers "
-                "(at most 2,147,483,646). Split the corpus into row blocks."
+                f"X has {X.nnz:,} non-zeros; the kernels index with 32-bit integers "
+                f"(at most {MAX_NNZ:,}). Split the corpus into row blocks."
             )
         self.X_sparse.set_value(X, borrow=True)
         for var, arr in zip(self.X_parts, (X.data, X.indices, X.indptr)):
@@ -163,6 +155,7 @@ class Solver:
         self.problem.norm_X2.set_value(np.asarray(np.sum(np.square(X.data, dtype=np.float64)), dtype=self.dtype))
 
     def set_penalties(self, l1_W: float, l1_H: float, l2_W: float, l2_H: float, inner_sweeps: int) -> None:
+        """Set the penalty weights and the HALS sweeps per step."""
         p = self.problem
         for var, v in ((p.l1_W, l1_W), (p.l1_H, l1_H), (p.l2_W, l2_W), (p.l2_H, l2_H)):
             var.set_value(np.asarray(v, dtype=self.dtype))
@@ -172,23 +165,24 @@ class Solver:
         """Start from (W, Ht); reset the optimiser's state."""
         self.W.set_value(np.array(W, dtype=self.dtype, order="C"), borrow=True)
         self.Ht.set_value(np.array(Ht, dtype=self.dtype, order="C"), borrow=True)
-        if self.optimizer in ("apg", "normalized"):
-            self.f_old.set_value(np.asarray(self.loss(), dtype=self.dtype))
-            self.t.set_value(np.asarray(1.0, dtype=self.dtype))
-            self.W_prev.set_value(self.W.get_value(), borrow=False)
-            self.Ht_prev.set_value(self.Ht.get_value(), borrow=False)
-            self.beta_W.set_value(np.asarray(0.1 * np.linalg.norm(W) + 1e-12, dtype=self.dtype))
-            self.beta_H.set_value(np.asarray(0.1 * np.linalg.norm(Ht) + 1e-12, dtype=self.dtype))
+        self.rule.reset(W, Ht, self.loss)
 
     def get_factors(self) -> tuple[np.ndarray, np.ndarray]:
+        """Copies of the current (W, Ht)."""
         return self.W.get_value(borrow=False), self.Ht.get_value(borrow=False)
+
+    def data(self) -> sp.csr_matrix:
+        """The X this solver holds (to build a start where the data already are)."""
+        return self.X_sparse.get_value(borrow=True)
 
     def release(self) -> None:
         """Drop references to the data and factors (the solver stays compiled)."""
         z = np.zeros((1, 1), dtype=self.dtype)
-        self.set_data(sp.csr_matrix((1, 1), dtype=self.dtype), sp.csr_matrix((1, 1), dtype=self.dtype))
-        for var in (self.W, self.Ht, self.W_prev, self.Ht_prev, self.A, self.B):
+        empty = sp.csr_matrix((1, 1), dtype=self.dtype)
+        self.set_data(empty, empty)
+        for var in (self.W, self.Ht, self.A, self.B):
             var.set_value(z.copy())
+        self.rule.release()
 
     # -- running ----------------------------------------------------------------
     def loss(self) -> float:
@@ -208,8 +202,8 @@ class Solver:
         Stops, as scikit-learn's ``cd`` solver does, when the projected-gradient
         violation falls to ``tol`` times that of the first iteration
         (``violation0``, measured now when None); also after 20 rejected steps
-        in a row, or at ``max_iter`` iterations in total. Returns
-        ``(n_iter, converged, diverged, violation0)``.
+        in a row, or at ``max_iter`` iterations in total (a hard limit).
+        Returns ``(n_iter, converged, diverged, violation0)``.
         """
         history = [] if history is None else history
         rejected = 0
@@ -245,7 +239,7 @@ class Solver:
         return self.W.get_value(borrow=False)
 
 
-def get_solver(optimizer: Optimizer, dtype: str = "float64", openmp: bool = True) -> Solver:
+def get_solver(optimizer: str, dtype: str = "float64", openmp: bool = True) -> Solver:
     """The compiled solver of this thread for (optimizer, dtype, openmp), created on first use."""
     cache = getattr(_local, "solvers", None)
     if cache is None:

@@ -59,7 +59,7 @@ def resolve_stop_words(
             words = nltk_stop_words()
         else:
             raise ValueError(
-                f"TextVectorizer: 'stop_words' must be 'english', 'nltk', a list of words or None; "
+                f"'stop_words' must be 'english', 'nltk', a list of words or None; "
                 f"got {stop_words!r}."
             )
     else:

@@ -56,7 +56,7 @@ def make_stemmer(stemmer: Stemmer | None, lemmatizer: Lemmatizer | None = None) 
     steps: list[Callable[[str], str]] = []
     if lemmatizer is not None:
         if lemmatizer != "wordnet":
-            raise ValueError(f"TextVectorizer: 'lemmatizer' must be 'wordnet' or None; got {lemmatizer!r}.")
+            raise ValueError(f"'lemmatizer' must be 'wordnet' or None; got {lemmatizer!r}.")
         from nltk.corpus import wordnet
         from nltk.stem import WordNetLemmatizer
 
@@ -78,7 +78,7 @@ def make_stemmer(stemmer: Stemmer | None, lemmatizer: Lemmatizer | None = None) 
 
         steps.append(PorterStemmer().stem)
     elif stemmer is not None:
-        raise ValueError(f"TextVectorizer: 'stemmer' must be 'snowball', 'porter' or None; got {stemmer!r}.")
+        raise ValueError(f"'stemmer' must be 'snowball', 'porter' or None; got {stemmer!r}.")
     if not steps:
         return _identity
     if len(steps) == 1:
@@ -129,12 +129,12 @@ class Analyzer:
         ngram_range: tuple[int, int] = (1, 1),
     ) -> None:
         if numbers not in ("drop", "keep"):
-            raise ValueError(f"TextVectorizer: 'numbers' must be 'drop' or 'keep'; got {numbers!r}.")
+            raise ValueError(f"'numbers' must be 'drop' or 'keep'; got {numbers!r}.")
         if accents not in ("strip", "keep", None):
-            raise ValueError(f"TextVectorizer: 'accents' must be 'strip', 'keep' or None; got {accents!r}.")
+            raise ValueError(f"'accents' must be 'strip', 'keep' or None; got {accents!r}.")
         lo, hi = ngram_range
         if not 1 <= lo <= hi:
-            raise ValueError(f"TextVectorizer: 'ngram_range' must be (min_n, max_n) with 1 <= min_n <= max_n; got {ngram_range!r}.")
+            raise ValueError(f"'ngram_range' must be (min_n, max_n) with 1 <= min_n <= max_n; got {ngram_range!r}.")
         self.stop_words = stop_words
         self.stemmer = stemmer
         self.lemmatizer = lemmatizer
@@ -172,9 +172,8 @@ class Analyzer:
         ):
             term = ""
         else:
-            term = self._stem_memo.get(token)
-            if term is None:
-                term = self._stem_memo[token] = self._stem(token)
+            memo = self._stem_memo.get(token)
+            term = memo if memo is not None else self._stem_memo.setdefault(token, self._stem(token))
         self._cache[token] = term
         return term
 
@@ -185,12 +184,12 @@ class Analyzer:
     def __call__(self, doc: str) -> list[str]:
         toks = self.tokens(doc)
         cache = self._cache
-        terms = list(map(cache.get, toks))
-        if None in terms:  # first sight of some tokens: filter and stem them once
-            terms = [cache[t] if t in cache else self._term_of(t) for t in toks]
+        looked_up = list(map(cache.get, toks))
+        if None in looked_up:  # first sight of some tokens: filter and stem them once
+            looked_up = [cache[t] if t in cache else self._term_of(t) for t in toks]
         if self._surface is not None:
             self._surface.update(toks)
-        terms = list(filter(None, terms))
+        terms: list[str] = [t for t in looked_up if t]
         lo, hi = self.ngram_range
         if hi == 1:
             return terms

@@ -85,7 +85,7 @@ def confidence_figure(document_topics: pd.DataFrame, threshold: float) -> Figure
     """Distribution of each document's share of its dominant topic (its confidence)."""
     fig = Figure(figsize=(7, 3.2), layout="constrained")
     ax = fig.subplots()
-    ax.hist(document_topics["share"], bins=np.linspace(0, 1, 21), color=_BLUE, edgecolor="white")
+    ax.hist(document_topics["share"], bins=list(np.linspace(0, 1, 21)), color=_BLUE, edgecolor="white")
     ax.axvline(threshold, color="#b03a2e", linestyle="--", label=f"low confidence below {threshold:.2f}")
     ax.set_xlabel("share of the document's topic weight in its dominant topic")
     ax.set_ylabel("documents")

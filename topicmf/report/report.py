@@ -7,34 +7,31 @@ changes the model's arrays.
 
 from __future__ import annotations
 
-import platform
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
 from .. import metrics
-from ..corpora import Corpus
+from ..corpora import Corpus, load_corpus
+from ..defaults import LOW_CONFIDENCE, N_DIVERSITY_TERMS, N_TOP_DOCUMENTS, N_TOP_TERMS
+from ..model import TopicModel
+from ..provenance import library_versions
 from ..vectorize import binary_document_term
 from . import figures as _figures
-from . import tables
-from . import writers
+from . import tables, writers
+
+if TYPE_CHECKING:
+    from ..factorize import TopicNMF
+    from ..vectorize import TextVectorizer
 
 __all__ = ["TopicReport"]
 
 
-def _versions() -> dict[str, str]:
-    from importlib.metadata import PackageNotFoundError, version
-
-    out = {"python": platform.python_version()}
-    for name in ("topicmf", "aesara", "numpy", "scipy", "scikit-learn", "nltk", "pandas", "matplotlib"):
-        try:
-            out[name] = version(name)
-        except PackageNotFoundError:
-            out[name] = "not installed"
-    return out
+def _plain(v: Any) -> Any:
+    return v if isinstance(v, (int, float, str, bool, type(None))) else repr(v)
 
 
 class TopicReport:
@@ -54,11 +51,11 @@ class TopicReport:
         works on a rescaled copy: each row of H divided by its L2 norm and each
         column of W multiplied by it (``W H`` is unchanged), so topic weights
         are comparable across topics.
-    n_top_terms : int, default=10
+    n_top_terms : int, default=N_TOP_TERMS (10)
         Terms per topic in tables and coherence.
-    n_top_documents : int, default=5
+    n_top_documents : int, default=N_TOP_DOCUMENTS (5)
         Documents per topic in ``top_documents``.
-    low_confidence : float, default=0.4
+    low_confidence : float, default=LOW_CONFIDENCE (0.4)
         A document whose dominant topic holds less than this share of its
         topic weight is flagged ``low_confidence``.
     settings : dict, optional
@@ -73,14 +70,14 @@ class TopicReport:
     def __init__(
         self,
         corpus: Corpus,
-        vectorizer: Any,
-        model: Any,
+        vectorizer: TextVectorizer,
+        model: TopicNMF,
         X: sp.spmatrix,
         W: np.ndarray | None = None,
         *,
-        n_top_terms: int = 10,
-        n_top_documents: int = 5,
-        low_confidence: float = 0.4,
+        n_top_terms: int = N_TOP_TERMS,
+        n_top_documents: int = N_TOP_DOCUMENTS,
+        low_confidence: float = LOW_CONFIDENCE,
         settings: dict[str, Any] | None = None,
     ) -> None:
         if X.shape[0] != len(corpus):
@@ -97,6 +94,23 @@ class TopicReport:
         self._B = binary_document_term(X)
         self._relative_error = metrics.reconstruction_error(X, self.W, self.H, relative=True)
         self._n_terms = X.shape[1]
+
+    @classmethod
+    def from_model(cls, model: TopicModel, corpus: Any, **load_options: Any) -> TopicReport:
+        """A full report of a fitted :class:`~topicmf.TopicModel` on a corpus (e.g. new documents).
+
+        Parameters
+        ----------
+        model : TopicModel
+        corpus : anything :func:`topicmf.load_corpus` reads
+        **load_options
+            ``text_column``, ``id_column``, ``label_column`` for :func:`load_corpus`.
+        """
+        corpus = load_corpus(corpus, **load_options)
+        X = model.vectorizer.transform(corpus)
+        trained = {f"trained_{k}": v for k, v in model.info.items() if isinstance(v, (str, int, float))}
+        return cls(corpus, model.vectorizer, model.nmf, X, low_confidence=model.low_confidence,
+                   settings={"applied_to": corpus.name, **trained})
 
     # -- scores ---------------------------------------------------------------
     @cached_property
@@ -117,13 +131,12 @@ class TopicReport:
     def _stability(self) -> tuple[np.ndarray, np.ndarray]:
         # compare with the other restarts that ran to convergence (a restart stopped
         # early by racing has unfinished topics and would understate stability)
-        comps = getattr(self.model, "restart_components_", [])
-        best = getattr(self.model, "best_restart_", 0)
-        losses = getattr(self.model, "restart_losses_", np.zeros(len(comps)))
-        converged = np.asarray(getattr(self.model, "restart_converged_", np.ones(len(comps), dtype=bool)))
-        n_iter = np.asarray(getattr(self.model, "restart_n_iter_", np.zeros(len(comps))))
-        finished = converged | (n_iter >= getattr(self.model, "max_iter", np.inf))
-        others = [H for i, H in enumerate(comps) if i != best and np.isfinite(losses[i]) and finished[i]]
+        m = self.model
+        comps = m.restart_components_
+        losses = np.asarray(m.restart_losses_)
+        finished = np.asarray(m.restart_converged_) | (np.asarray(m.restart_n_iter_) >= m.max_iter)
+        others = [H for i, H in enumerate(comps)
+                  if i != m.best_restart_ and i < len(losses) and np.isfinite(losses[i]) and finished[i]]
         return metrics.topic_stability(self.H, others)
 
     @cached_property
@@ -164,22 +177,22 @@ class TopicReport:
     def summary(self) -> dict[str, Any]:
         """Model-level numbers, settings and library versions (JSON-serialisable)."""
         m = self.model
-        top25 = metrics.top_term_indices(self.H, 25)
-        stability, reproduced = self._stability
+        top_div = metrics.top_term_indices(self.H, N_DIVERSITY_TERMS)
+        stability, _ = self._stability
         out: dict[str, Any] = {
             "corpus": self.corpus.name,
             "n_documents": int(len(self.corpus)),
             "n_terms": int(self._n_terms),
             "n_topics": int(self.H.shape[0]),
-            "n_restarts": int(len(getattr(m, "restart_losses_", [0]))),
-            "restart_losses": [float(x) for x in getattr(m, "restart_losses_", [])],
-            "best_restart": int(getattr(m, "best_restart_", 0)),
-            "n_iter": int(getattr(m, "n_iter_", 0)),
-            "reconstruction_error": float(getattr(m, "reconstruction_err_", np.nan)),
+            "n_restarts": int(len(m.restart_losses_)),
+            "restart_losses": [float(x) for x in m.restart_losses_],
+            "best_restart": int(m.best_restart_),
+            "n_iter": int(m.n_iter_),
+            "reconstruction_error": float(m.reconstruction_err_),
             "relative_error": float(self._relative_error),
             "coherence_npmi": float(np.mean(self.npmi)),
             "coherence_umass": float(np.mean(self.umass)),
-            "topic_diversity": metrics.topic_diversity(top25),
+            "topic_diversity": metrics.topic_diversity(top_div),
             "stability": float(np.mean(stability)),
             "zero_share_W": metrics.zero_share(self.W),
             "zero_share_H": metrics.zero_share(self.H),
@@ -192,22 +205,17 @@ class TopicReport:
         if self.corpus.labels is not None:
             out.update({f"clustering_{k}": v for k, v in metrics.clustering_scores(
                 self.corpus.labels, self.document_topics["topic"].to_numpy()).items()})
-        params = m.get_params() if hasattr(m, "get_params") else {}
-        out["model_settings"] = {k: (v if isinstance(v, (int, float, str, bool, type(None))) else repr(v))
-                                 for k, v in params.items()}
-        vparams = self.vectorizer.get_params() if hasattr(self.vectorizer, "get_params") else {}
-        out["vectorizer_settings"] = {k: (v if isinstance(v, (int, float, str, bool, type(None))) else repr(v))
-                                      for k, v in vparams.items()}
+        out["model_settings"] = {k: _plain(v) for k, v in m.get_params().items()}
+        out["vectorizer_settings"] = {k: _plain(v) for k, v in self.vectorizer.get_params().items()}
         out["seed"] = out["model_settings"].get("random_state")
-        out["settings"] = {k: (v if isinstance(v, (int, float, str, bool, type(None))) else repr(v))
-                           for k, v in self.settings.items()}
-        out["versions"] = _versions()
+        out["settings"] = {k: _plain(v) for k, v in self.settings.items()}
+        from ..factorize import backend  # the backend that fitted it (loaded with the model)
+
+        out["versions"] = {**library_versions(), **backend()}
         return out
 
-    def to_model(self):
+    def to_model(self) -> TopicModel:
         """The fitted vectorizer and factorization as a :class:`~topicmf.TopicModel`."""
-        from ..model import TopicModel
-
         info = {"corpus": str(self.corpus.name), "n_documents": len(self.corpus),
                 "coherence_npmi": float(np.mean(self.npmi))}
         return TopicModel(self.vectorizer, self.model, low_confidence=self.low_confidence, info=info)

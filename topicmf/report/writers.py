@@ -112,7 +112,7 @@ def _atomic_open(path: str | Path, mode: str = "w") -> Iterator[IO[Any]]:
     dest.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = _create_temp(dest)
     try:
-        kwargs = {"encoding": "utf-8", "newline": ""} if "b" not in mode else {}
+        kwargs: dict[str, Any] = {"encoding": "utf-8", "newline": ""} if "b" not in mode else {}
         with os.fdopen(fd, mode, **kwargs) as fh:
             yield fh
             fh.flush()
@@ -536,14 +536,16 @@ def _png(fig) -> str:
 _CSS = """
 body{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:0;color:#1f2933;background:#f7f8fa}
 main{max-width:1180px;margin:0 auto;padding:24px 32px 64px}
-h1{font-size:26px;margin:8px 0 4px}h2{font-size:20px;margin:36px 0 10px;border-bottom:2px solid #d9e2ec;padding-bottom:4px}
+h1{font-size:26px;margin:8px 0 4px}
+h2{font-size:20px;margin:36px 0 10px;border-bottom:2px solid #d9e2ec;padding-bottom:4px}
 h3{font-size:16px;margin:22px 0 6px}.sub{color:#52606d;margin:0 0 18px}
 table{border-collapse:collapse;font-size:13px;background:#fff;margin:6px 0 12px;width:100%}
 th,td{border:1px solid #d9e2ec;padding:5px 8px;text-align:left;vertical-align:top}
 th{background:#eef2f7;font-weight:600}td.num{text-align:right;font-variant-numeric:tabular-nums}
 .cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(210px,1fr));gap:10px}
 .card{background:#fff;border:1px solid #d9e2ec;border-radius:6px;padding:10px 12px}
-.card{overflow-wrap:anywhere}.card .k{color:#52606d;font-size:12px}.card .v{font-size:17px;font-weight:600;margin-top:2px}
+.card{overflow-wrap:anywhere}.card .k{color:#52606d;font-size:12px}
+.card .v{font-size:17px;font-weight:600;margin-top:2px}
 .topic{background:#fff;border:1px solid #d9e2ec;border-radius:6px;padding:8px 16px 12px;margin:14px 0}
 .terms{color:#243b53}.note{color:#52606d;font-size:13px;max-width:900px}
 img{max-width:100%;background:#fff;border:1px solid #d9e2ec;border-radius:6px;margin:8px 0}
@@ -638,6 +640,7 @@ def write_html(report: TopicReport, path: str | Path) -> str:
             out.append(_table_html(part[["rank", "share"] + extra]))
         out.append("</div>")
     out.append("<h2>Settings and versions</h2><details><summary>show</summary>")
-    out.append(f"<pre>{esc(json.dumps({k: s[k] for k in ('model_settings', 'vectorizer_settings', 'settings', 'versions', 'restart_losses')}, indent=2))}</pre>")
+    shown = ("model_settings", "vectorizer_settings", "settings", "versions", "restart_losses")
+    out.append(f"<pre>{esc(json.dumps({k: s[k] for k in shown}, indent=2))}</pre>")
     out.append("</details></main></body></html>")
     return _write_text(path, "".join(out))

@@ -2,18 +2,26 @@
 
 :class:`TopicModel` bundles the fitted :class:`~topicmf.TextVectorizer` and
 :class:`~topicmf.TopicNMF` so new texts map to topics exactly as the training
-corpus did, and can be saved without pickle (:mod:`topicmf.model_io`).
+corpus did, and can be saved without pickle (:mod:`topicmf.model.io`). A full
+report of a model on a corpus is :meth:`topicmf.report.TopicReport.from_model`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from .corpora import Corpus, load_corpus
+from ..corpora import Corpus, load_corpus
+from ..defaults import LOW_CONFIDENCE
+from .topics import document_topics_table, topic_labels, unit_topics
+
+if TYPE_CHECKING:
+    from ..factorize import TopicNMF
+    from ..vectorize import TextVectorizer
 
 __all__ = ["TopicModel"]
 
@@ -27,7 +35,7 @@ class TopicModel:
         Fitted.
     nmf : TopicNMF
         Fitted on ``vectorizer``'s output.
-    low_confidence : float, default=0.4
+    low_confidence : float, default=LOW_CONFIDENCE (0.4)
         Threshold of the ``low_confidence`` flag in :meth:`transform_texts`.
     info : dict, optional
         Provenance kept with the model (training corpus name, sizes, scores).
@@ -41,7 +49,7 @@ class TopicModel:
     'exporters / helped / prices'
     """
 
-    def __init__(self, vectorizer: Any, nmf: Any, *, low_confidence: float = 0.4,
+    def __init__(self, vectorizer: TextVectorizer, nmf: TopicNMF, *, low_confidence: float = LOW_CONFIDENCE,
                  info: dict[str, Any] | None = None) -> None:
         self.vectorizer = vectorizer
         self.nmf = nmf
@@ -50,14 +58,13 @@ class TopicModel:
 
     @property
     def n_topics(self) -> int:
+        """Number of topics."""
         return int(self.nmf.components_.shape[0])
 
     @property
     def labels(self) -> list[str]:
         """Readable topic names, as in the report."""
-        from .report.tables import topic_labels
-
-        return topic_labels(self.nmf.components_, self.vectorizer.get_term_labels())
+        return topic_labels(self.nmf.components_, list(self.vectorizer.get_term_labels()))
 
     def transform(self, texts: Sequence[str] | Corpus) -> np.ndarray:
         """Topic weights W of new documents, shape (n_documents, n_topics), as ``TopicNMF.transform``."""
@@ -74,25 +81,13 @@ class TopicModel:
         **load_options
             ``text_column``, ``id_column``, ``label_column`` for :func:`load_corpus`.
         """
-        from .report.tables import document_topics_table, unit_topics
-
         corpus = load_corpus(texts, **load_options)
         W, _ = unit_topics(self.transform(corpus), self.nmf.components_)  # as the report does
         return document_topics_table(W, corpus, self.labels, self.low_confidence)
 
-    def report(self, corpus: Any, **load_options: Any):
-        """A full :class:`~topicmf.report.TopicReport` of this model on another corpus."""
-        from .report import TopicReport
-
-        corpus = load_corpus(corpus, **load_options)
-        X = self.vectorizer.transform(corpus)
-        return TopicReport(corpus, self.vectorizer, self.nmf, X, low_confidence=self.low_confidence,
-                           settings={"applied_to": corpus.name, **{f"trained_{k}": v for k, v in self.info.items()
-                                                                  if isinstance(v, (str, int, float))}})
-
-    def save(self, path: str) -> str:
+    def save(self, path: str | Path) -> str:
         """Write the model file (see :func:`topicmf.save_model`)."""
-        from .model_io import save_model
+        from .io import save_model
 
         return save_model(self, path)
 

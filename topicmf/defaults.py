@@ -1,0 +1,59 @@
+"""Named defaults and thresholds: the one home of every number more than one layer uses.
+
+Docstrings cite these names; a literal repeated across layers drifts. Nothing
+here imports anything from topicmf, so every layer may import it.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "N_TOPICS",
+    "N_RESTARTS",
+    "N_RESTARTS_SELECT_K",
+    "MAX_ITER",
+    "TOL",
+    "N_TOP_TERMS",
+    "N_DIVERSITY_TERMS",
+    "N_TOP_DOCUMENTS",
+    "N_LABEL_TERMS",
+    "LOW_CONFIDENCE",
+    "REPRODUCED_SIMILARITY",
+    "COHERENCE_TOLERANCE",
+    "RACE_MIN_ITER",
+    "RACE_SURVIVOR_EVERY",
+    "SNIPPET_LENGTH",
+    "PROGRESS_MIN_DOCUMENTS",
+]
+
+#: Topics when the caller does not say (``TopicNMF``, ``discover``).
+N_TOPICS = 10
+#: Random restarts of ``TopicNMF``, ``discover`` and ``topicmf discover``.
+N_RESTARTS = 4
+#: Restarts per k in ``select_k`` (stability needs several converged runs).
+N_RESTARTS_SELECT_K = 5
+#: Hard limit on iterations per restart.
+MAX_ITER = 300
+#: Stop when the projected-gradient violation falls to this share of its first value.
+TOL = 5e-5
+#: Terms per topic in tables, labels' search and coherence scores.
+N_TOP_TERMS = 10
+#: Terms per topic counted by topic diversity (Dieng et al. use 25).
+N_DIVERSITY_TERMS = 25
+#: Documents per topic in ``top_documents``.
+N_TOP_DOCUMENTS = 5
+#: Surface terms joined into a topic's readable name.
+N_LABEL_TERMS = 3
+#: A document whose dominant topic holds less than this share of its topic weight is flagged.
+LOW_CONFIDENCE = 0.4
+#: A restart reproduces a topic when its matched topic has cosine similarity above this.
+REPRODUCED_SIMILARITY = 0.8
+#: ``select_k``: how far below the best mean NPMI a k may be and still be recommended.
+COHERENCE_TOLERANCE = 0.1
+#: Racing: the fewest iterations a challenger restart gets before it is judged.
+RACE_MIN_ITER = 5
+#: Racing: one challenger continues per this many (at least one).
+RACE_SURVIVOR_EVERY = 7
+#: Characters of a document shown in tables.
+SNIPPET_LENGTH = 200
+#: Corpora at least this large show progress bars unless told otherwise.
+PROGRESS_MIN_DOCUMENTS = 5000

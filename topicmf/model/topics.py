@@ -1,0 +1,115 @@
+"""What a fitted factorization says, as plain arrays: comparable topic scales, topic
+names and each document's topic assignment. Pure functions; the report builds on them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from ..corpora import Corpus
+from ..defaults import LOW_CONFIDENCE, N_LABEL_TERMS
+from ..metrics import top_term_indices
+
+__all__ = [
+    "DOCUMENT_TOPICS_COLUMNS",
+    "unit_topics",
+    "topic_labels",
+    "topic_shares",
+    "document_topics_table",
+    "with_corpus_columns",
+]
+
+DOCUMENT_TOPICS_COLUMNS = [
+    "document_id", "topic", "topic_label", "weight", "share", "margin", "runner_up", "low_confidence",
+]
+
+
+def unit_topics(W: np.ndarray, H: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rescale so each topic's term vector (row of H) has unit L2 norm; W H is unchanged.
+
+    W's columns then become comparable, so a document's dominant topic does not
+    depend on how the factorization split scale between W and H. Zero rows stay.
+    Returns new arrays; the inputs are not changed.
+
+    Returns
+    -------
+    W : ndarray, shape (n_documents, n_topics)
+    H : ndarray, shape (n_topics, n_terms)
+    """
+    W = np.asarray(W, dtype=np.float64)
+    H = np.asarray(H, dtype=np.float64)
+    norms = np.linalg.norm(H, axis=1)
+    norms[norms == 0] = 1.0
+    return W * norms, H / norms[:, None]
+
+
+def topic_labels(H: np.ndarray, term_labels: Sequence[str], n: int = N_LABEL_TERMS) -> list[str]:
+    """A readable name per topic: its ``n`` heaviest distinct surface terms joined by " / "."""
+    labels = []
+    order = top_term_indices(H, max(n * 3, n))
+    for row in order:
+        words: list[str] = []
+        for j in row:
+            word = str(term_labels[j])
+            if word not in words:
+                words.append(word)
+            if len(words) == n:
+                break
+        labels.append(" / ".join(words))
+    return labels
+
+
+def topic_shares(W: np.ndarray) -> np.ndarray:
+    """Each row of W divided by its total (all-zero rows stay zero), shape (n_documents, n_topics)."""
+    W = np.asarray(W, dtype=np.float64)
+    totals = W.sum(axis=1, keepdims=True)
+    return np.divide(W, totals, out=np.zeros_like(W, dtype=np.float64), where=totals > 0)
+
+
+def with_corpus_columns(frame: pd.DataFrame, corpus: Corpus, rows: np.ndarray) -> pd.DataFrame:
+    """``frame`` plus the corpus' ``label`` (when known) and metadata columns of ``rows``."""
+    if corpus.labels is not None:
+        frame["label"] = [corpus.labels[i] for i in rows]
+    if corpus.metadata.shape[1]:
+        meta = corpus.metadata.iloc[rows].reset_index(drop=True)
+        meta = meta.rename(columns={c: (f"meta_{c}" if c in frame.columns else c) for c in meta.columns})
+        frame = pd.concat([frame.reset_index(drop=True), meta], axis=1)
+    return frame
+
+
+def document_topics_table(
+    W: np.ndarray, corpus: Corpus, labels: Sequence[str], low_confidence: float = LOW_CONFIDENCE
+) -> pd.DataFrame:
+    """Every document once, in corpus order, with its dominant topic and a confidence.
+
+    Columns: ``document_id``; ``topic`` (argmax of the document's W row);
+    ``topic_label``; ``weight`` (its W entry); ``share`` (that weight over the
+    row's total: the confidence); ``margin`` (share minus the runner-up's
+    share); ``runner_up`` (second topic, -1 with a single topic);
+    ``low_confidence`` (share below ``low_confidence``, default
+    :data:`topicmf.defaults.LOW_CONFIDENCE`, or an all-zero row, e.g. an empty
+    document, whose topic is then 0 by convention); then ``label`` when known,
+    then metadata. No document is left out.
+    """
+    W = np.asarray(W, dtype=np.float64)
+    n, k = W.shape
+    shares = topic_shares(W)
+    order = np.argsort(-W, axis=1, kind="stable")
+    top = order[:, 0]
+    second = order[:, 1] if k > 1 else np.full(n, -1)
+    top_share = shares[np.arange(n), top]
+    second_share = shares[np.arange(n), second] if k > 1 else np.zeros(n)
+    frame = pd.DataFrame({
+        "document_id": list(corpus.ids),
+        "topic": top.astype(np.int64),
+        "topic_label": [labels[t] for t in top],
+        "weight": W[np.arange(n), top],
+        "share": top_share,
+        "margin": top_share - second_share,
+        "runner_up": second.astype(np.int64),
+        "low_confidence": (top_share < low_confidence) | (W.sum(axis=1) <= 0),
+    }, columns=DOCUMENT_TOPICS_COLUMNS)
+    return with_corpus_columns(frame, corpus, np.arange(n))
