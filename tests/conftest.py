@@ -29,12 +29,3 @@ def newsroom():
     import topicmf as tm
 
     return tm.load_corpus("newsroom")
-
-
-@pytest.fixture(scope="session")
-def newsroom_vectorizer_and_X(newsroom):
-    import topicmf as tm
-
-    vec = tm.TextVectorizer(min_df=2, max_df=0.5)
-    X = vec.fit_transform(newsroom)
-    return vec, X

@@ -6,8 +6,14 @@ import topicmf as tm
 from topicmf.select import recommend, select_k, topic_lineage
 
 
-@pytest.mark.parametrize("planted", [5, 10, 20])
-@pytest.mark.parametrize("seed", [0, 1])
+@pytest.mark.parametrize("planted, seed", [
+    (5, 0),
+    pytest.param(5, 1, marks=pytest.mark.slow),
+    pytest.param(10, 0, marks=pytest.mark.slow),
+    pytest.param(10, 1, marks=pytest.mark.slow),
+    pytest.param(20, 0, marks=pytest.mark.slow),
+    pytest.param(20, 1, marks=pytest.mark.slow),
+])
 def test_recommends_the_planted_number_of_topics(planted, seed):
     sc = tm.make_planted_corpus(1500, planted, 3000, 80, noise=0.2, seed=seed)
     ks = [planted - 2, planted - 1, planted, planted + 1, planted + 2]
