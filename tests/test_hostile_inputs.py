@@ -358,11 +358,21 @@ CASES = [
          Raises(CorpusInputError, r"line 1, column 2: looks like a pretty-printed JSON object")),
     Case("json-array", _write("docs.json", json.dumps(DOCS)), Loads(_three_docs)),
     Case("json-array-pretty-gz", _gz("docs.json.gz", json.dumps(DOCS, indent=2)), Loads(_three_docs)),
+    Case("json-array-utf16", _write("u16.json", json.dumps(DOCS, indent=2).encode("utf-16")), Loads(_three_docs)),
+    Case("json-array-nul", _write("nul.json", '[\n {"text": "a"},\n {"text": "b\0"}\n]'),
+         Raises(CorpusInputError, r"line 3, column 13: NUL byte")),
+    Case("csv-nul-in-line-4", _write("nul.csv", CSV.replace("new vaccine", "new\0vaccine")),
+         Raises(CorpusInputError, r"line 4, column 6: NUL byte")),
     Case("json-array-of-numbers", _write("nums.json", "[\n  1,\n  2\n]"),
          Raises(CorpusInputError, r"line 2, column 3: element 1 of the JSON array is a number; a JSON array of "
                                   r"documents must hold objects only")),
     Case("json-array-truncated", _write("cut.json", json.dumps(DOCS, indent=2)[:-30]),
          Raises(CorpusInputError, r"line \d+, column \d+: not valid JSON")),
+    Case("json-array-bad-element-early",
+         _write("early.json", '[\n{"text": oops},\n' + '{"text": "ok"},\n' * 3000 + "{}]"),
+         Raises(CorpusInputError, r"line 2, column 10: not valid JSON \(Expecting value\)"), SMALL),
+    Case("json-array-string-across-lines", _write("nl.json", '[{"id": "a", "text": "line one\nline two"}]'),
+         Loads(_texts("line one\nline two"))),
     Case("json-array-trailing-comma", _write("comma.json", '[{"text": "a"},\n {"text": "b"},\n]'),
          Raises(CorpusInputError, r"line 3, column 1: a trailing comma before '\]'")),
     Case("json-array-extra-data", _write("extra.json", '[{"text": "a"}]\n{"text": "b"}\n'),
@@ -420,6 +430,10 @@ CASES = [
                                     r"\(max_document_bytes\)"), SMALL),
     Case("huge-line-txt", _write("huge.txt", "short\n" + "y" * 20_000),
          Raises(InputTooLargeError, r"line 2: document of 20000 bytes exceeds the limit of 1000 bytes"), SMALL),
+    Case("huge-line-csv", _write("huge.csv", "id,text\na,ok\nb," + "x" * 5000 + "\nc,ok\n"),
+         Raises(InputTooLargeError, r"line 3: document of 5002 bytes exceeds the limit of 1000 bytes"), SMALL),
+    Case("huge-line-csv-gz-no-newline", _gz("huge.csv.gz", "id,text\n" + "x" * 50_000),
+         Raises(InputTooLargeError, r"line 2: document of 50000 bytes exceeds the limit of 1000 bytes"), SMALL),
     Case("huge-multiline-csv-cell", _write("huge.csv", 'id,text\na,"' + ("z" * 400 + "\n") * 10 + '"\n'),
          Raises(InputTooLargeError, r"row 1, column 'text': document of 4010 bytes exceeds the limit of 1000 bytes"),
          SMALL),
@@ -434,8 +448,10 @@ CASES = [
     Case("gzip-without-gz-suffix", _gz("docs.jsonl", _jsonl(DOCS)), Loads(_three_docs)),
     Case("multi-member-gz", _write("two.jsonl.gz", gzip.compress(_jsonl(DOCS[:1]).encode(), mtime=0)
                                    + gzip.compress(_jsonl(DOCS[1:]).encode(), mtime=0)), Loads(_three_docs)),
-    Case("truncated-gz", _truncated_gz, Raises(CorpusInputError, r"cut.jsonl.gz: truncated gzip file \(the compressed data ends early\)")),
-    Case("corrupt-gz", _corrupt_gz, Raises(CorpusInputError, r"corrupt.jsonl.gz: corrupt gzip data \(Error -3 while decompressing")),
+    Case("truncated-gz", _truncated_gz,
+         Raises(CorpusInputError, r"cut.jsonl.gz: truncated gzip file \(the compressed data ends early\)")),
+    Case("corrupt-gz", _corrupt_gz,
+         Raises(CorpusInputError, r"corrupt.jsonl.gz: corrupt gzip data \(Error -3 while decompressing")),
     Case("gz-trailing-garbage", _write("tail.jsonl.gz", gzip.compress(_jsonl(DOCS).encode(), mtime=0) + b"garbage!"),
          Raises(CorpusInputError, r"corrupt gzip data \(Not a gzipped file")),
     Case("not-gzip-with-gz-suffix", _write("plain.jsonl.gz", _jsonl(DOCS)),
@@ -470,7 +486,8 @@ CASES = [
     Case("file-permission-denied", _write("secret.jsonl", _jsonl(DOCS)),
          Raises(InputPermissionError, r"permission denied"), patch=_deny(open_="secret.jsonl")),
     Case("is-a-directory-on-open", _write("racy.jsonl", _jsonl(DOCS)),
-         Raises(CorpusInputError, r"is a folder, not a file"), patch=_deny(open_="racy.jsonl", error=IsADirectoryError)),
+         Raises(CorpusInputError, r"is a folder, not a file"),
+         patch=_deny(open_="racy.jsonl", error=IsADirectoryError)),
     # -- folders
     Case("folder-symlink-loop", _symlink_loop_folder,
          Warns(CorpusInputWarning, r"skipped 2 path\(s\) that could not be read: .*already read: a symbolic link loop",
@@ -562,7 +579,7 @@ def _peak_bytes(call: Callable[[], Any]) -> tuple[int, BaseException | None]:
     try:
         call()
         error = None
-    except BaseException as exc:  # noqa: BLE001 - returned to the test
+    except BaseException as exc:  # returned to the test
         error = exc
     finally:
         _, peak = tracemalloc.get_traced_memory()
@@ -596,8 +613,8 @@ def test_gzip_bomb_many_lines_stops_at_total(tmp_path: Path) -> None:
         f.write(line * 200_000)  # 52 MB inflated
     peak, error = _peak_bytes(lambda: tm.load_corpus(path, max_total_bytes=4 << 20))
     assert type(error) is InputTooLargeError
-    assert re.search(r"lines.jsonl.gz: more than 4194304 bytes of \(decompressed\) input, the limit \(max_total_bytes\)",
-                     str(error))
+    pattern = r"lines.jsonl.gz: more than 4194304 bytes of \(decompressed\) input, the limit \(max_total_bytes\)"
+    assert re.search(pattern, str(error))
     assert peak < 32 << 20
 
 

@@ -272,7 +272,8 @@ def _from_frame(
                 f"{shown}: {role}={col!r} is not a column; its columns are {_columns_text(columns)}{hint}."
             )
     frame = frame.reset_index(drop=True)
-    texts, n_other, first_other = [], 0, None
+    texts: list[str] = []
+    n_other, first_other = 0, (0, "")
     for i, value in enumerate(frame[text_column].tolist()):
         if isinstance(value, str):
             texts.append(value)
@@ -280,7 +281,8 @@ def _from_frame(
             texts.append("")
         else:
             n_other += 1
-            first_other = first_other or (i, type(value).__name__)
+            if n_other == 1:
+                first_other = (i, type(value).__name__)
             texts.append(_to_text(value))
     if n_other:
         notes.append(
@@ -448,8 +450,7 @@ def load_corpus(
         bad = [i for i, t in enumerate(texts) if not isinstance(t, str)]
         if bad:
             raise ValueError(
-                f"load_corpus: a list of documents must hold str; item {bad[0]} is "
-                f"{type(texts[bad[0]]).__name__}."
+                f"load_corpus: a list of documents must hold str; item {bad[0]} is {type(texts[bad[0]]).__name__}."
             )
         frame = pd.DataFrame({"text": texts})
         text_column = "text"
@@ -465,4 +466,3 @@ def load_corpus(
         warnings.warn(message, category, stacklevel=2)
     logger.info("loaded %s", corpus)
     return corpus
-
