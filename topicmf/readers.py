@@ -597,7 +597,7 @@ def _read_jsonl(source: _Source) -> pd.DataFrame:
     if first is None:
         return pd.DataFrame()
     if first[1].lstrip(" \t\ufeff").startswith("["):
-        return _read_json_array(source, first[1] + "\n", first[0])
+        return _read_json_array(source, first[1].lstrip("\ufeff") + "\n", first[0])
     table = _Columns(shown, source.limits)
     for lineno, line in chain([first], lines):
         stripped = line.strip(" \t\r\ufeff")
