@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 
 import topicmf as tm
+import topicmf.report.tables
 from topicmf.report import (
     DOCUMENT_TOPICS_COLUMNS,
     TOP_DOCUMENTS_COLUMNS,
@@ -103,3 +104,63 @@ def test_empty_document_flagged_low_confidence():
     row = rep.document_topics.iloc[-1]
     assert row["low_confidence"] and row["share"] == 0
     assert rep.summary()["n_empty_documents"] == 1
+
+
+# -- pandas first: identity and names ----------------------------------------------
+
+
+def test_topic_name_and_known_class_have_their_own_columns(report):
+    assert "topic_label" in report.topics.columns and "label" not in report.topics.columns
+    assert report.topics.set_index("topic")["topic_label"].sort_index().tolist() == report.topic_labels
+    dt = report.document_topics
+    assert dt["topic_label"].tolist() == [report.topic_labels[t] for t in dt["topic"]]
+    assert dt["label"].tolist() == report.corpus.labels  # the known class, from label_column
+
+
+def test_document_topics_indexed_like_the_input_rows(report, newsroom):
+    dt = report.document_topics
+    assert dt.index.equals(pd.RangeIndex(len(newsroom)))  # a file: positions; ids in document_id
+    frame = newsroom.to_frame()
+    joined = frame[["id"]].join(dt[["topic", "document_id"]])
+    assert (joined["document_id"] == joined["id"]).all()
+
+
+def test_document_topics_table_aligns_a_filtered_frame(report):
+    # a filtered frame whose index starts at 896: a join must pair each row with its own document
+    rng = np.random.default_rng(0)
+    frame = report.corpus.to_frame().drop(columns=["id"])
+    frame.index = pd.RangeIndex(896, 896 + len(frame))
+    frame = frame.iloc[np.sort(rng.choice(len(frame), 150, replace=False))]
+    corpus = tm.load_corpus(frame)
+    W = rng.random((len(frame), 3))
+    table = tm.report.tables.document_topics_table(W, corpus, ["a", "b", "c"], index=frame.index)
+    joined = frame[["text"]].join(table[["topic", "title"]])
+    assert joined["topic"].notna().all()
+    assert (joined["title"] == frame["title"]).all()  # the right document on every row
+    assert (joined["topic"].to_numpy() == W.argmax(axis=1)).all()
+    with pytest.raises(ValueError, match="index has 2 entries"):
+        tm.report.tables.document_topics_table(W, corpus, ["a", "b", "c"], index=pd.Index([1, 2]))
+
+
+@pytest.mark.xfail(
+    not any(f == "index" for f in tm.Corpus.__dataclass_fields__), strict=True,
+    reason="topicmf/corpora.py drops the DataFrame's index (ids are row positions 0..n-1): "
+           "Corpus needs an 'index' field holding frame.index when there is no id column",
+)
+def test_discover_on_a_filtered_frame_joins_back():
+    corpus = tm.load_corpus("newsroom")
+    frame = corpus.to_frame().drop(columns=["id"])
+    frame.index = pd.RangeIndex(896, 896 + len(frame))
+    frame = frame[frame["region"] != "east"]
+    rep = tm.discover(frame, n_topics=6, n_restarts=1)
+    joined = frame.join(rep.document_topics[["topic", "topic_label"]])
+    assert joined["topic"].notna().all() and len(joined) == len(frame)
+    assert rep.document_topics.index.equals(frame.index)
+
+
+def test_transform_texts_matches_document_topics(report, newsroom):
+    scored = report.to_model().transform_texts(newsroom)
+    dt = report.document_topics
+    assert list(scored.columns) == list(dt.columns)
+    assert scored.index.equals(dt.index)
+    assert (scored["topic"] == dt["topic"]).mean() > 0.95

@@ -18,6 +18,7 @@ __all__ = [
     "unit_topics",
     "topic_labels",
     "topic_shares",
+    "document_index",
     "document_topics_table",
     "with_corpus_columns",
 ]
@@ -70,7 +71,7 @@ def topic_shares(W: np.ndarray) -> np.ndarray:
 
 
 def with_corpus_columns(frame: pd.DataFrame, corpus: Corpus, rows: np.ndarray) -> pd.DataFrame:
-    """``frame`` plus the corpus' ``label`` (when known) and metadata columns of ``rows``."""
+    """``frame`` plus the corpus' ``label`` (its known class, when known) and metadata columns of ``rows``."""
     if corpus.labels is not None:
         frame["label"] = [corpus.labels[i] for i in rows]
     if corpus.metadata.shape[1]:
@@ -80,19 +81,40 @@ def with_corpus_columns(frame: pd.DataFrame, corpus: Corpus, rows: np.ndarray) -
     return frame
 
 
+def document_index(corpus: Corpus) -> pd.Index:
+    """Row labels of the corpus' documents as the caller gave them, for ``DataFrame.join``.
+
+    The index of the caller's DataFrame (``corpus.index``, its values, dtype and
+    name) when the corpus kept it; otherwise the position of each document in the
+    input, ``RangeIndex(n_documents)`` (a file, a folder, a list of strings). The
+    ids are always in the ``document_id`` column.
+    """
+    kept = getattr(corpus, "index", None)  # the caller's DataFrame index, when the corpus keeps it
+    if isinstance(kept, pd.Index) and len(kept) == len(corpus):
+        return kept.copy()
+    return pd.RangeIndex(len(corpus))
+
+
 def document_topics_table(
-    W: np.ndarray, corpus: Corpus, labels: Sequence[str], low_confidence: float = LOW_CONFIDENCE
+    W: np.ndarray, corpus: Corpus, labels: Sequence[str], low_confidence: float = LOW_CONFIDENCE,
+    *, index: pd.Index | None = None,
 ) -> pd.DataFrame:
     """Every document once, in corpus order, with its dominant topic and a confidence.
 
     Columns: ``document_id``; ``topic`` (argmax of the document's W row);
-    ``topic_label``; ``weight`` (its W entry); ``share`` (that weight over the
-    row's total: the confidence); ``margin`` (share minus the runner-up's
-    share); ``runner_up`` (second topic, -1 with a single topic);
-    ``low_confidence`` (share below ``low_confidence``, default
-    :data:`topicmf.defaults.LOW_CONFIDENCE`, or an all-zero row, e.g. an empty
-    document, whose topic is then 0 by convention); then ``label`` when known,
-    then metadata. No document is left out.
+    ``topic_label`` (the topic's name, ``labels[topic]``); ``weight`` (its W
+    entry); ``share`` (that weight over the row's total: the confidence);
+    ``margin`` (share minus the runner-up's share); ``runner_up`` (second
+    topic, -1 with a single topic); ``low_confidence`` (share below
+    ``low_confidence``, default :data:`topicmf.defaults.LOW_CONFIDENCE`, or an
+    all-zero row, e.g. an empty document, whose topic is then 0 by
+    convention); then ``label`` (the document's known class) when the corpus
+    has labels, then metadata. No document is left out.
+
+    The index is the documents' row labels in the caller's input (``index``,
+    default :func:`document_index`: a DataFrame's own index), so
+    ``frame.join(table)`` pairs each row of the caller's DataFrame with its own
+    document, also on a filtered frame whose index does not start at 0.
     """
     W = np.asarray(W, dtype=np.float64)
     n, k = W.shape
@@ -112,4 +134,9 @@ def document_topics_table(
         "runner_up": second.astype(np.int64),
         "low_confidence": (top_share < low_confidence) | (W.sum(axis=1) <= 0),
     }, columns=DOCUMENT_TOPICS_COLUMNS)
-    return with_corpus_columns(frame, corpus, np.arange(n))
+    frame = with_corpus_columns(frame, corpus, np.arange(n))
+    rows = document_index(corpus) if index is None else pd.Index(index)
+    if len(rows) != n:
+        raise ValueError(f"document_topics_table: index has {len(rows)} entries for {n} documents.")
+    frame.index = rows
+    return frame

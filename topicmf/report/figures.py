@@ -47,7 +47,7 @@ def topic_sizes_figure(topics: pd.DataFrame) -> Figure:
     """Documents per topic (dominant topic), largest first."""
     fig = Figure(figsize=(7, 0.35 * len(topics) + 1.2), layout="constrained")
     ax = fig.subplots()
-    names = [f"{t}: {lab}" for t, lab in zip(topics["topic"], topics["label"])]
+    names = [f"{t}: {lab}" for t, lab in zip(topics["topic"], topics["topic_label"])]
     y = np.arange(len(topics))[::-1]
     ax.barh(y, topics["size"], color=_BLUE)
     ax.set_yticks(y, names, fontsize=8)

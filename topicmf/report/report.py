@@ -7,6 +7,7 @@ changes the model's arrays.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -60,11 +61,16 @@ class TopicReport:
         topic weight is flagged ``low_confidence``.
     settings : dict, optional
         Extra settings to show in the summary (e.g. what ``discover`` chose).
+    topic_labels : list of str, optional
+        A name per topic (default: its top 3 surface terms); see :meth:`relabel_topics`.
 
     Attributes
     ----------
     topics, top_terms, top_documents, document_topics : pandas.DataFrame
-        See :mod:`topicmf.report.tables` for their columns.
+        See :mod:`topicmf.report.tables` for their columns. In every table
+        ``topic_label`` is a topic's name and ``label`` a document's known class.
+    X : sparse matrix, shape (n_documents, n_terms)
+        The TF-IDF matrix the report describes (kept by reference, never densified).
     """
 
     def __init__(
@@ -79,10 +85,15 @@ class TopicReport:
         n_top_documents: int = N_TOP_DOCUMENTS,
         low_confidence: float = LOW_CONFIDENCE,
         settings: dict[str, Any] | None = None,
+        topic_labels: Sequence[str] | None = None,
     ) -> None:
         if X.shape[0] != len(corpus):
             raise ValueError(f"TopicReport: X has {X.shape[0]} rows but the corpus has {len(corpus)} documents.")
+        k = model.components_.shape[0]
+        if topic_labels is not None and len(topic_labels) != k:
+            raise ValueError(f"TopicReport: {len(topic_labels)} topic_labels for {k} topics.")
         self.corpus = corpus
+        self.X = X
         self.vectorizer = vectorizer
         self.model = model
         self.W, self.H = tables.unit_topics(model.transform(X) if W is None else W, model.components_)
@@ -90,6 +101,7 @@ class TopicReport:
         self.n_top_documents = n_top_documents
         self.low_confidence = low_confidence
         self.settings = dict(settings or {})
+        self._names = None if topic_labels is None else [str(x) for x in topic_labels]
         self.term_labels = list(vectorizer.get_term_labels())
         self._B = binary_document_term(X)
         self._relative_error = metrics.reconstruction_error(X, self.W, self.H, relative=True)
@@ -140,9 +152,14 @@ class TopicReport:
         return metrics.topic_stability(self.H, others)
 
     @cached_property
+    def topic_labels(self) -> list[str]:
+        """Name of each topic: its top 3 surface terms, unless renamed by :meth:`relabel_topics`."""
+        return list(self._names) if self._names is not None else tables.topic_labels(self.H, self.term_labels)
+
+    @property
     def labels(self) -> list[str]:
-        """Readable name of each topic (its top 3 surface terms)."""
-        return tables.topic_labels(self.H, self.term_labels)
+        """The topic names, :attr:`topic_labels` (kept for existing callers)."""
+        return self.topic_labels
 
     # -- tables ---------------------------------------------------------------
     @cached_property
@@ -152,6 +169,7 @@ class TopicReport:
         return tables.topics_table(
             self.W, self.H, self.term_labels, npmi=self.npmi, umass=self.umass,
             stability=stability, n_reproduced=reproduced, n_top_terms=self.n_top_terms,
+            names=self.topic_labels,
         )
 
     @cached_property
@@ -170,8 +188,14 @@ class TopicReport:
 
     @cached_property
     def document_topics(self) -> pd.DataFrame:
-        """Every document once with its dominant topic and confidence."""
-        return tables.document_topics_table(self.W, self.corpus, self.labels, self.low_confidence)
+        """Every document once with its dominant topic and confidence.
+
+        Indexed like the caller's input rows (a DataFrame's own index, otherwise
+        0..n-1; see :func:`topicmf.model.topics.document_index`), so
+        ``frame.join(report.document_topics)`` lines up with the DataFrame the
+        corpus came from.
+        """
+        return tables.document_topics_table(self.W, self.corpus, self.topic_labels, self.low_confidence)
 
     # -- model-level numbers ---------------------------------------------------
     def summary(self) -> dict[str, Any]:
@@ -224,9 +248,9 @@ class TopicReport:
     def figures(self) -> dict[str, Any]:
         """The report's matplotlib Figures by name."""
         return {
-            "top_terms": _figures.top_terms_figure(self.top_terms, self.labels),
+            "top_terms": _figures.top_terms_figure(self.top_terms, self.topic_labels),
             "topic_sizes": _figures.topic_sizes_figure(self.topics),
-            "topic_similarity": _figures.topic_similarity_figure(self.H, self.labels),
+            "topic_similarity": _figures.topic_similarity_figure(self.H, self.topic_labels),
             "confidence": _figures.confidence_figure(self.document_topics, self.low_confidence),
         }
 

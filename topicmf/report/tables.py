@@ -38,7 +38,7 @@ __all__ = [
 ]
 
 TOPICS_COLUMNS = [
-    "topic", "label", "size", "share", "coherence_npmi", "coherence_umass",
+    "topic", "topic_label", "size", "share", "coherence_npmi", "coherence_umass",
     "stability", "n_reproduced", "sparsity", "top_terms",
 ]
 TOP_TERMS_COLUMNS = ["topic", "rank", "term", "weight"]
@@ -117,10 +117,12 @@ def topics_table(
     stability: np.ndarray,
     n_reproduced: np.ndarray,
     n_top_terms: int = N_TOP_TERMS,
+    names: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """One row per topic, largest first (ties: topic number).
 
-    Columns: ``topic``; ``label`` (top 3 surface terms); ``size`` (documents
+    Columns: ``topic``; ``topic_label`` (the topic's name: its top 3 surface
+    terms, or the name given by ``TopicReport.relabel_topics``); ``size`` (documents
     whose dominant topic it is); ``share`` (size / documents); ``coherence_npmi``
     and ``coherence_umass`` (top-10 terms, document co-occurrence);
     ``stability`` (mean cosine similarity to the matched topic of the other
@@ -137,7 +139,7 @@ def topics_table(
     idx = top_term_indices(H, n_top_terms)
     frame = pd.DataFrame({
         "topic": np.arange(k, dtype=np.int64),
-        "label": topic_labels(H, term_labels),
+        "topic_label": list(topic_labels(H, term_labels) if names is None else names),
         "size": sizes.astype(np.int64),
         "share": sizes / max(W.shape[0], 1),
         "coherence_npmi": np.asarray(npmi, dtype=np.float64),

@@ -619,9 +619,10 @@ def write_html(report: TopicReport, path: str | Path) -> str:
     out.append("</div>")
     out.append(_EXPLAIN)
     out.append("<h2>Topics</h2>")
-    cols = ["topic", "label", "size", "share", "coherence_npmi", "stability", "n_reproduced", "top_terms"]
+    cols = ["topic", "topic_label", "size", "share", "coherence_npmi", "stability", "n_reproduced", "top_terms"]
     out.append(_table_html(report.topics[cols].rename(columns={
-        "coherence_npmi": "coherence (NPMI)", "n_reproduced": "reproduced", "top_terms": "top terms"})))
+        "topic_label": "name", "coherence_npmi": "coherence (NPMI)", "n_reproduced": "reproduced",
+        "top_terms": "top terms"})))
     out.append("<h2>Figures</h2>")
     for name, title in (("topic_sizes", "Topic sizes"), ("top_terms", "Top terms"),
                         ("topic_similarity", "Topic similarity"), ("confidence", "Document confidence")):
@@ -631,7 +632,7 @@ def write_html(report: TopicReport, path: str | Path) -> str:
     extra = [c for c in docs.columns if c not in ("topic", "rank", "weight", "share")]
     for row in report.topics.itertuples(index=False):
         t = int(row.topic)
-        out.append(f"<div class='topic'><h3>Topic {t}: {esc(row.label)}</h3>")
+        out.append(f"<div class='topic'><h3>Topic {t}: {esc(row.topic_label)}</h3>")
         out.append(f"<p class='sub'>{row.size} documents ({row.share:.1%}), coherence {row.coherence_npmi:.3f}, "
                    f"stability {row.stability:.3f}</p>")
         out.append(f"<p class='terms'><b>Terms:</b> {esc(row.top_terms)}</p>")
