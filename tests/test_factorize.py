@@ -134,14 +134,14 @@ def test_restart_bookkeeping_and_racing():
     m = tm.TopicNMF(12, **kw).fit(X)
     assert m.best_restart_ == int(np.argmin(m.restart_losses_))
     assert len(m.restart_losses_) == 8 == len(m.restart_components_)
-    # restart 0 converges (T iterations); six challengers stop after T / 8; the best
-    # challenger goes on for at most T: fewer than 3 T iterations in all
+    # restart 0 converges (T iterations); the seven challengers share T / 2; at most
+    # one goes on, up to T: at most 2.5 T iterations in all
     T = m.restart_n_iter_[0]
     assert m.restart_converged_[0]
-    budget = max(5, int(np.ceil(T / 8)))
+    budget = max(5, int(np.ceil(T / 14)))
     assert np.sum(m.restart_n_iter_ == budget) >= 6
     assert np.all(m.restart_n_iter_[1:] <= T)
-    assert m.restart_n_iter_.sum() < 3 * T
+    assert m.restart_n_iter_.sum() <= 2.5 * T
     full = tm.TopicNMF(12, race=False, **kw).fit(X)
     assert full.restart_converged_.all()
     np.testing.assert_array_equal(full.restart_losses_[0], m.restart_losses_[0])
@@ -278,3 +278,46 @@ def test_n_components_alias_and_sklearn_output_api():
     m.set_output(transform="default")
     worse = tm.TopicNMF(1, n_restarts=1, random_state=0).fit(X)
     assert m.score(X) > worse.score(X) and m.score(X) < 0
+
+
+def test_racing_plan_compares_challengers_at_equal_iterations():
+    from topicmf.factorize._racing import RacePlan
+
+    plan = RacePlan(max_iter=100)
+    assert plan.challenger_budget(140, 8) == 10 and plan.challenger_budget(10, 8) == 5
+    assert RacePlan(max_iter=3).challenger_budget(140, 8) == 3  # max_iter is a hard limit
+    reference = [10.0 - 0.5 * i for i in range(20)]  # its loss after 10 iterations: 5.5
+    assert plan.survivors([6.0, 5.0, np.nan, 5.4], reference, 10) == [1]  # ahead, best first
+    assert plan.survivors([6.0, 7.0], reference, 10) == []  # nobody ahead of the reference
+    many = [1.0] * 14
+    assert plan.survivors(many, reference, 10) == [0, 1]  # one per seven
+    assert plan.final_budget(140, 10) == 100
+
+
+@pytest.mark.parametrize("kwargs, expected", [
+    (dict(n_threads=3), 3),                                             # explicit wins
+    (dict(n_threads=None, cpus=8, idle=8.0, environ={}), 8),             # idle machine: all CPUs
+    (dict(n_threads=None, cpus=8, idle=8.0, environ={}, n_jobs=2), 4),   # shared among workers
+    (dict(n_threads=None, cpus=2, idle=0.1, environ={}), 1),             # busy: one thread
+    (dict(n_threads=None, cpus=8, idle=3.0, environ={}), 3),             # partly busy
+    (dict(n_threads=None, cpus=8, idle=8.0, environ={"OMP_NUM_THREADS": "2"}), 2),
+    (dict(n_threads=None, cpus=8, idle=8.0, environ={"OMP_NUM_THREADS": "junk"}), 8),
+    (dict(n_threads=None, cpus=8, idle=8.0, environ={}, current_limit=1), 1),  # threadpoolctl in force
+    (dict(n_threads=None, cpus=1, idle=None, environ={}), 1),
+])
+def test_thread_choice(kwargs, expected):
+    from topicmf.factorize._threads import choose_threads
+
+    assert choose_threads(**kwargs) == expected
+
+
+def test_thread_choice_respects_a_callers_threadpool_limit():
+    from threadpoolctl import threadpool_limits
+
+    from topicmf.factorize._threads import choose_threads
+
+    X = _planted(seed=15)
+    with threadpool_limits(limits=1, user_api="openmp"):
+        assert choose_threads(None) == 1
+        m = tm.TopicNMF(3, n_restarts=1, random_state=0).fit(X)
+    assert m.n_threads_ == 1

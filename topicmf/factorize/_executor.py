@@ -108,6 +108,8 @@ class ProcessExecutor:
         from joblib import Parallel, delayed
 
         batches = [b for b in (list(indices)[k::self.n_jobs] for k in range(self.n_jobs)) if b]
+        if not batches:
+            return
         results = Parallel(n_jobs=len(batches), backend="loky")(
             delayed(_run_batch)(X, XT, [states[i] for i in batch], s, until) for batch in batches
         )

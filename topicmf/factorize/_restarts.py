@@ -131,11 +131,13 @@ def run_restarts(
     budget = plan.challenger_budget(reference_iter, len(states))
     challengers = everyone[1:]
     executor.advance(X, XT, states, challengers, s, budget, store(close=False))
-    ranked = [challengers[j] for j in plan.survivors([states[i].loss for i in challengers])]
+    ranked = [challengers[j] for j in plan.survivors([states[i].loss for i in challengers],
+                                                     states[0].loss_history, budget)]
     for i in challengers:
         if i not in ranked:
             keeper.close(i)
     logger.info("racing: restarts %s continue after %d iterations; %d stop", ranked, budget,
                 len(challengers) - len(ranked))
-    executor.advance(X, XT, states, ranked, s, plan.final_budget(reference_iter, budget), store(close=True))
+    if ranked:
+        executor.advance(X, XT, states, ranked, s, plan.final_budget(reference_iter, budget), store(close=True))
     return states

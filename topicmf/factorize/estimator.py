@@ -13,7 +13,7 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..defaults import MAX_ITER, N_RESTARTS, N_TOPICS, TOL
+from ..defaults import INIT, INNER_SWEEPS, MAX_ITER, N_RESTARTS, N_TOPICS, TOL
 from ._backend import backend_info
 from ._executor import Settings
 from ._restarts import make_starts, run_restarts
@@ -74,16 +74,20 @@ class TopicNMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         baseline (slow; kept for comparison). None lets the objective rise.
     n_restarts : int, default=N_RESTARTS (4)
         Restart i uses child i of ``numpy.random.default_rng(random_state)``.
-    init : {"random", "nndsvd"}, default="random"
-        ``"nndsvd"`` makes restart 0 an NNDSVD start.
+    init : {"nndsvd", "random"}, default=INIT ("nndsvd")
+        ``"nndsvd"`` makes restart 0 an NNDSVD start (a truncated SVD made
+        non-negative: it begins close to a good solution, so fewer iterations
+        are needed); the other restarts are random. ``"random"``: all random.
     max_iter : int, default=MAX_ITER (300)
         Hard limit on each restart's iterations.
-    tol : float, default=TOL (5e-5)
+    tol : float, default=TOL (1e-4)
         Stop a restart when the projected-gradient violation (the distance
         from the optimality conditions, summed over W and H) falls to ``tol``
         times its value at the first iteration: scikit-learn's ``cd`` rule.
-    inner_sweeps : int, default=1
-        HALS sweeps per pair of sparse products.
+    inner_sweeps : int, default=INNER_SWEEPS (2)
+        HALS sweeps per pair of sparse products: a sweep costs
+        n_documents x n_topics^2, a product non-zeros x n_topics, so on text a
+        second sweep is cheap and saves iterations.
     race : bool, default=True
         Racing between restarts (see :mod:`topicmf.factorize._racing`): one
         runs to convergence, the others get a short budget, only the most
@@ -148,10 +152,10 @@ class TopicNMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         l2_H: float = 0.0,
         optimizer: Literal["hals", "mu", "apg", "normalized"] = "hals",
         n_restarts: int = N_RESTARTS,
-        init: Literal["random", "nndsvd"] = "random",
+        init: Literal["random", "nndsvd"] = INIT,
         max_iter: int = MAX_ITER,
         tol: float = TOL,
-        inner_sweeps: int = 1,
+        inner_sweeps: int = INNER_SWEEPS,
         race: bool = True,
         dtype: Literal["float64", "float32"] = "float64",
         random_state: Any = None,
