@@ -52,12 +52,13 @@ def test_select_k_command(tmp_path, capsys):
 
 @pytest.mark.parametrize("argv,needle", [
     (["discover", "no/such/file.csv", "--topics", "3"], "no such file"),
-    (["discover", "newsroom", "--topics", "3", "--text-column", "body"], "text_column='body'"),
+    (["discover", "newsroom", "--topics", "3", "--text-column", "body", "-q"], "--text-column 'body' is not a column"),
     (["info", "missing.topicmf"], "no such model file"),
     (["transform", "missing.topicmf", "newsroom", "--out", "x.csv"], "no such model file"),
-    (["discover", "newsroom", "--topics", "0"], "--topics and --restarts must be at least 1"),
+    (["discover", "newsroom", "--topics", "0"], "argument --topics: expected an integer >= 1; got '0'"),
 ])
-def test_bad_input_one_line_exit_2(argv, needle, capsys):
+def test_bad_input_one_line_exit_2(argv, needle, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
     assert main(argv) == 2
     err = capsys.readouterr().err.strip()
     assert needle in err and "\n" not in err and "Traceback" not in err

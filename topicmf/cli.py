@@ -1,40 +1,161 @@
 """The ``topicmf`` command (also ``python -m topicmf``).
 
-``main(argv) -> int`` is what the console script and the tests call. Bad input
-(missing file, unknown column, unreadable model) prints one line on stderr and
-returns 2, without a traceback. Progress bars go to stderr (``--quiet``
-silences them); results go to stdout and to the output folder.
+``main(argv) -> int`` is what the console script and the tests call. Results go
+to stdout and to the output folder; progress bars, notes and warnings go to
+stderr (``--quiet`` silences them, Python warnings and log messages included).
+
+Exit codes
+    0 done; 2 a user error (bad option, unreadable input or model file, an output
+    folder that cannot be written, a full disk...): one line on stderr,
+    ``topicmf COMMAND: error: ...``, never a traceback; 1 an unexpected internal
+    error (a bug): one line that says so, the traceback with ``--debug``;
+    130 interrupted (Ctrl-C); 141 stdout was closed early (``topicmf ... | head``),
+    after every file had been written.
+
+Output files
+    The output folder (and the folder of ``--save-model``) is created and
+    checked with a probe file before any work starts. Outputs are first written
+    to a private staging folder inside it and then moved into place with
+    :func:`os.replace`, one file at a time: an interrupted or failed run leaves
+    the earlier files intact and no temporary file behind, a symbolic link in the
+    folder is replaced and never written through, and files the run does not
+    write are never touched. Everything is on disk before anything is printed.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
+import re
+import secrets
+import shutil
 import sys
+import tempfile
 import time
-from collections.abc import Sequence
+import warnings
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
+from typing import IO, Any
 
 from .defaults import N_RESTARTS, N_RESTARTS_SELECT_K
 
 __all__ = ["build_parser", "main"]
 
 EXIT_OK = 0
+EXIT_INTERNAL_ERROR = 1
 EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a program stopped by a closed pipe
 FORMATS = ("html", "csv", "md", "xlsx")
+TABLE_SUFFIXES = (".csv", ".tsv", ".jsonl", ".ndjson")
+#: Largest ``--stop-words`` file read.
+MAX_STOP_WORDS_BYTES = 16 * 2**20
 
 
 class CliError(Exception):
     """A user error: reported as one line, exit code 2."""
 
 
-def _add_input_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("input", help="bundled corpus name, folder of .txt files, or a .csv/.tsv/.jsonl[.gz]/"
-                                 ".parquet/.txt file")
-    p.add_argument("--text-column", default="text", help="column holding the text (default: text)")
-    p.add_argument("--id-column", default=None, help="column of unique ids (default: 'id' when present)")
-    p.add_argument("--label-column", default=None, help="column of known classes, for agreement scores")
-    p.add_argument("--label-from-folder", action="store_true", help="for a folder: sub-folder name is the label")
+class _UsageError(Exception):
+    """A command-line syntax error (argparse): its message is the whole line."""
+
+
+class _StdoutClosed(Exception):
+    """stdout was closed by the reader (``| head``)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with usage errors as one line ``PROG: error: MESSAGE`` instead of usage + exit."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise _UsageError(f"{self.prog}: error: {_one_line(message)} (see '{self.prog} --help')")
+
+
+# -- option types ---------------------------------------------------------------------
+
+
+def _int(value: str) -> int:
+    try:
+        return int(value.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer; got {value!r}") from None
+
+
+def _positive_int(value: str) -> int:
+    n = _int(value)
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 1; got {value!r}")
+    return n
+
+
+def _seed(value: str) -> int:
+    n = _int(value)
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0; got {value!r}")
+    return n
+
+
+def _jobs(value: str) -> int:
+    n = _int(value)
+    if n == 0:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 1, or -1 for all CPUs; got {value!r}")
+    return n
+
+
+def _document_frequency(value: str) -> int | float:
+    """``--min-df``/``--max-df``: an int >= 1 (documents) or a float in [0, 1] (share)."""
+    try:
+        v: int | float = int(value)
+    except ValueError:
+        try:
+            v = float(value)
+        except ValueError:
+            v = float("nan")
+    if (isinstance(v, int) and v < 1) or (isinstance(v, float) and not 0.0 <= v <= 1.0):
+        raise argparse.ArgumentTypeError(
+            f"expected a number of documents (an integer >= 1) or a share of them (a number in [0, 1]); "
+            f"got {value!r}")
+    return v
+
+
+def _ngrams(value: str) -> tuple[int, int]:
+    """``MIN,MAX`` (``1,2``: words and pairs of words) or ``N`` (the same as ``1,N``)."""
+    from .vectorize import MAX_NGRAM
+
+    try:
+        parts = [int(p) for p in value.split(",")]
+    except ValueError:
+        parts = []
+    if len(parts) == 1:
+        parts = [1, parts[0]]
+    if len(parts) != 2 or not 1 <= parts[0] <= parts[1] <= MAX_NGRAM:
+        raise argparse.ArgumentTypeError(
+            f"expected MIN,MAX with 1 <= MIN <= MAX <= {MAX_NGRAM} (e.g. 1,2); got {value!r}")
+    return parts[0], parts[1]
+
+
+def _stop_words(value: str) -> str | list[str]:
+    """``english``, ``nltk``, ``none`` or the path of a UTF-8 file of one word per line."""
+    if value.strip().lower() in ("english", "nltk", "none"):
+        return value.strip().lower()
+    path = Path(value)
+    what = "expected english, nltk, none or a file of one word per line"
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_STOP_WORDS_BYTES + 1)
+    except OSError as exc:
+        raise argparse.ArgumentTypeError(f"{_show(path)}: {_reason(exc)} ({what})") from None
+    if len(data) > MAX_STOP_WORDS_BYTES:
+        raise argparse.ArgumentTypeError(f"{_show(path)}: larger than {MAX_STOP_WORDS_BYTES:,} bytes ({what})")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise argparse.ArgumentTypeError(f"{_show(path)}: not UTF-8 text ({what})") from None
+    if "\x00" in text:
+        raise argparse.ArgumentTypeError(f"{_show(path)}: binary data, not text ({what})")
+    return sorted({w.strip() for w in text.split("\n") if w.strip() and not w.lstrip().startswith("#")})
 
 
 def _formats(value: str) -> list[str]:
@@ -67,44 +188,85 @@ def _topics_range(value: str) -> list[int]:
         raise argparse.ArgumentTypeError(f"expected START:STOP[:STEP] or a comma list; got {value!r}") from None
     if not ks or min(ks) < 1:
         raise argparse.ArgumentTypeError(f"numbers of topics must be >= 1; got {value!r}")
-    return ks
+    return sorted(set(ks))
+
+
+# -- the parser -------------------------------------------------------------------------
+
+
+def _add_input_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("input", help="bundled corpus name, folder of .txt files, or a .csv/.tsv/.jsonl[.gz]/"
+                                 ".json/.parquet/.txt file")
+    p.add_argument("--text-column", default=None, help="column holding the text (default: text)")
+    p.add_argument("--id-column", default=None, help="column of unique ids (default: 'id' when present)")
+    p.add_argument("--label-column", default=None, help="column of known classes, for agreement scores")
+    p.add_argument("--label-from-folder", action="store_true", help="for a folder: sub-folder name is the label")
+
+
+def _add_vectorizer_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--min-df", type=_document_frequency, default=None, metavar="N",
+                   help="keep terms in at least N documents (an integer) or this share of them (0-1) "
+                        "(default: 2, 3 from 1,000 documents, 5 from 10,000)")
+    p.add_argument("--max-df", type=_document_frequency, default=None, metavar="N",
+                   help="drop terms in more than N documents or this share of them "
+                        "(default: min(0.5, max(0.2, 1/topics)))")
+    p.add_argument("--ngrams", type=_ngrams, default=None, metavar="MIN,MAX",
+                   help="terms of MIN to MAX words, e.g. 1,2 (default: 1,1)")
+    p.add_argument("--stop-words", type=_stop_words, default=None, metavar="LIST",
+                   help="english (topicmf's list, the default), nltk (NLTK's, needs its data), none, "
+                        "or a UTF-8 file of one word per line")
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``topicmf`` command."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="topicmf",
         description="Find topics in a text corpus by sparse non-negative matrix factorization.",
-        epilog="Run 'topicmf COMMAND --help' for a command's options.",
+        epilog="Run 'topicmf COMMAND --help' for a command's options. Exit codes: 0 done, 1 internal "
+               "error (a bug), 2 bad input or options, 130 interrupted, 141 stdout closed.",
     )
     parser.add_argument("--version", action="store_true", help="print the version and exit")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    parser.add_argument("--debug", action="store_true",
+                        help="show the Python traceback of an error instead of one line")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     def add(name: str, help_: str) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_, description=help_)
-        p.add_argument("-q", "--quiet", action="store_true", help="no progress bars or notes on stderr")
+        p.add_argument("-q", "--quiet", action="store_true",
+                       help="no progress bars, notes or warnings on stderr (errors are still shown)")
+        p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                       help="show the Python traceback of an error instead of one line")
         return p
 
+    guard_help = ("write text cells that start with =, +, -, @ or a control character as they are; by "
+                  "default they get a leading ' so a spreadsheet does not run them as formulas")
+
     p = add("demo", "run the whole pipeline on the bundled corpus and write a report")
-    p.add_argument("--topics", type=int, default=6, help="number of topics (default: 6)")
+    p.add_argument("--topics", type=_positive_int, default=6, help="number of topics (default: 6)")
     p.add_argument("--out", default="topicmf-demo", help="output folder (default: ./topicmf-demo)")
     p.set_defaults(handler=_cmd_demo)
 
     p = add("discover", "find topics in your corpus and write the report")
     _add_input_options(p)
-    p.add_argument("--topics", type=int, required=True, help="number of topics")
-    p.add_argument("--restarts", type=int, default=N_RESTARTS, help=f"random restarts (default: {N_RESTARTS})")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    p.add_argument("--topics", type=_positive_int, required=True, help="number of topics")
+    p.add_argument("--restarts", type=_positive_int, default=N_RESTARTS,
+                   help=f"random restarts (default: {N_RESTARTS})")
+    p.add_argument("--seed", type=_seed, default=0, help="random seed, an integer >= 0 (default: 0)")
+    p.add_argument("--jobs", type=_jobs, default=None,
+                   help="worker processes for the restarts (-1: all CPUs; default: 1)")
+    _add_vectorizer_options(p)
     p.add_argument("--out", default="topicmf-report", help="output folder (default: ./topicmf-report)")
     p.add_argument("--format", type=_formats, default=["html", "csv"],
                    help="comma list of html,csv,md,xlsx (default: html,csv)")
     p.add_argument("--save-model", default=None, metavar="PATH", help="also save the model file here")
+    p.add_argument("--no-formula-guard", action="store_true", help=guard_help + " (CSV and Excel files)")
     p.set_defaults(handler=_cmd_discover)
 
     p = add("transform", "assign topics to new documents with a saved model")
     p.add_argument("model", help="model file written by --save-model or topicmf.save_model")
     _add_input_options(p)
     p.add_argument("--out", required=True, help="output table: .csv, .tsv or .jsonl")
+    p.add_argument("--no-formula-guard", action="store_true", help=guard_help + " (.csv and .tsv)")
     p.set_defaults(handler=_cmd_transform)
 
     p = add("info", "print what a model file holds")
@@ -115,10 +277,12 @@ def build_parser() -> argparse.ArgumentParser:
     _add_input_options(p)
     p.add_argument("--topics", type=_topics_range, default=list(range(4, 31, 2)),
                    help="START:STOP[:STEP] or a comma list (default: 4:30:2)")
-    p.add_argument("--restarts", type=int, default=N_RESTARTS_SELECT_K,
-                   help=f"restarts per k (default: {N_RESTARTS_SELECT_K})")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
-    p.add_argument("--jobs", type=int, default=None, help="worker processes (default: 1)")
+    p.add_argument("--restarts", type=_positive_int, default=N_RESTARTS_SELECT_K,
+                   help=f"restarts per k, at least 2 (default: {N_RESTARTS_SELECT_K})")
+    p.add_argument("--seed", type=_seed, default=0, help="random seed, an integer >= 0 (default: 0)")
+    p.add_argument("--jobs", type=_jobs, default=None,
+                   help="worker processes (-1: all CPUs; default: 1)")
+    _add_vectorizer_options(p)
     p.add_argument("--out", default="topicmf-select-k", help="output folder (default: ./topicmf-select-k)")
     p.set_defaults(handler=_cmd_select_k)
 
@@ -127,68 +291,310 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# -- messages ---------------------------------------------------------------------------
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def _show(path: str | os.PathLike[str]) -> str:
+    text = os.fspath(path)
+    return text if text.isprintable() else repr(text)
+
+
+def _reason(exc: OSError) -> str:
+    """What went wrong, without the errno number: "permission denied", "no space left on device"."""
+    if isinstance(exc, PermissionError):
+        return "permission denied"
+    text = exc.strerror or str(exc) or type(exc).__name__
+    return text[:1].lower() + text[1:]
+
+
+def _os_message(exc: OSError) -> str:
+    where = f"{_show(exc.filename)}: " if exc.filename is not None else ""
+    if exc.filename2 is not None:
+        where = f"{_show(exc.filename)} -> {_show(exc.filename2)}: "
+    return where + _reason(exc)
+
+
+# Messages of lower layers that name a Python parameter the CLI user sets with an option.
+_OPTION_NAMES = (
+    ("lower min_df or raise max_df", "lower --min-df or raise --max-df"),
+    ("TopicNMF: 'n_topics' must be", "--topics must be"),
+    ("select_k: the largest k", "--topics: the largest k"),
+    ("select_k: 'n_restarts' must be", "--restarts must be"),
+    ("load_model: ", ""),
+)
+_COLUMN_ROLE = re.compile(r"\b(text|id|label)_column=")
+
+
+def _cli_message(exc: BaseException, args: argparse.Namespace) -> str:
+    """The one-line message of a user error, in the words of the command line."""
+    if isinstance(exc, CliError):
+        return _one_line(str(exc))
+    if isinstance(exc, MemoryError):
+        return "out of memory; try a smaller corpus, fewer --topics or a higher --min-df"
+    if isinstance(exc, OSError) and not hasattr(exc, "problem") and exc.errno is not None:
+        return _one_line(_os_message(exc))
+    message = _one_line(str(exc)) or type(exc).__name__
+    for old, new in _OPTION_NAMES:
+        message = message.replace(old, new)
+    if "max_df corresponds to < documents than min_df" in message and "--min-df" not in message:
+        message += "; check --min-df and --max-df"
+    if _COLUMN_ROLE.search(message):
+        about_text = "text_column=" in message
+        message = _COLUMN_ROLE.sub(lambda m: f"--{m.group(1)}-column ", message)
+        if about_text and getattr(args, "text_column", "") is None:
+            message += " Name the column of the text with --text-column."
+    return message
+
+
+def _is_user_error(exc: BaseException) -> bool:
+    if isinstance(exc, (KeyError, IndexError)):
+        return False  # LookupErrors, but bugs
+    return isinstance(exc, (CliError, ValueError, OSError, LookupError, ImportError, MemoryError))
+
+
+def _out(text: str = "") -> None:
+    """Print a line of results on stdout; a reader that went away raises :class:`_StdoutClosed`."""
+    try:
+        print(text)
+    except BrokenPipeError:
+        raise _StdoutClosed from None
+
+
 def _note(args: argparse.Namespace, message: str) -> None:
     if not args.quiet:
         print(message, file=sys.stderr)
 
 
+# -- output folders -----------------------------------------------------------------------
+
+
+class _Folder:
+    """An output folder made ready before the work: created, probed, cleaned up on failure.
+
+    ``prepare()`` creates the folder (and its missing parents) and writes and
+    removes a probe file, so a folder that is a file, under a file, or
+    unwritable fails at once with a one-line error. ``discard()`` removes the
+    folders it created if they are still empty (a failed run leaves nothing).
+    """
+
+    def __init__(self, path: Path, option: str) -> None:
+        self.path = path
+        self.option = option
+        self.created: list[Path] = []
+
+    def _fail(self, problem: str) -> CliError:
+        return CliError(f"{self.option} {_show(self.path)}: {problem}")
+
+    def prepare(self, names: Sequence[str] = ()) -> None:
+        path = self.path
+        if path.is_symlink() and not path.exists():
+            raise self._fail("is a broken symbolic link")
+        if path.exists() and not path.is_dir():
+            raise self._fail("is a file, not a folder")
+        missing, p = [], path
+        while not os.path.lexists(p) and p != p.parent:
+            missing.append(p)
+            p = p.parent
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+        except (FileExistsError, NotADirectoryError):
+            raise self._fail("cannot create the folder: a part of its path is a file") from None
+        except OSError as exc:
+            raise self._fail(f"cannot create the folder ({_reason(exc)})") from None
+        self.created = missing  # deepest first
+        probe = path / f".topicmf-probe-{secrets.token_hex(6)}.tmp"
+        try:
+            fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        except OSError as exc:
+            self.discard()
+            raise self._fail(f"cannot write in this folder ({_reason(exc)})") from None
+        os.close(fd)
+        os.unlink(probe)
+        for name in names:
+            target = path / name
+            if target.is_dir() and not target.is_symlink():
+                self.discard()
+                raise self._fail(f"{name} is a folder; it cannot be replaced by an output file")
+
+    def discard(self) -> None:
+        for folder in self.created:
+            try:
+                folder.rmdir()
+            except OSError:
+                break
+        self.created = []
+
+
+class _Staging:
+    """A private folder inside ``folder`` that outputs are written to before they are moved in.
+
+    ``commit(paths)`` moves the staged files into ``folder`` with
+    :func:`os.replace` (a symbolic link there is replaced, not followed) and
+    returns their final paths. Used as a context manager, the staging folder
+    is removed however the block ends, so no partial output is ever left.
+    """
+
+    def __init__(self, folder: Path, option: str) -> None:
+        self.folder = folder
+        try:
+            self.dir = Path(tempfile.mkdtemp(prefix=".topicmf-staging-", dir=folder))
+        except OSError as exc:
+            raise CliError(f"{option} {_show(folder)}: cannot write in this folder ({_reason(exc)})") from None
+
+    def commit(self, paths: Sequence[str]) -> list[str]:
+        done = []
+        for staged in paths:
+            name = Path(staged).name
+            os.replace(self.dir / name, self.folder / name)
+            done.append(str(self.folder / name))
+        return done
+
+    def __enter__(self) -> _Staging:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+@contextmanager
+def _writing(option: str, folder: Path) -> Iterator[None]:
+    """Turn an OSError while writing outputs (a full disk, a vanished folder...) into one line."""
+    try:
+        yield
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise CliError(f"{option} {_show(folder)}: cannot write the outputs ({_os_message(exc)}); "
+                       "the files already there are unchanged") from None
+
+
+def _same_file(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except (OSError, ValueError):
+        return False
+
+
+# -- commands -----------------------------------------------------------------------------
+
+
 def _load(args: argparse.Namespace):
     from .corpora import load_corpus
 
-    return load_corpus(args.input, text_column=args.text_column, id_column=args.id_column,
+    return load_corpus(args.input, text_column=args.text_column or "text", id_column=args.id_column,
                        label_column=args.label_column, label_from_folder=args.label_from_folder)
+
+
+def _vectorizer(args: argparse.Namespace, n_documents: int, n_topics: int):
+    """``default_vectorizer`` with the options given on the command line, or None when none is."""
+    given = {"min_df": args.min_df, "max_df": args.max_df, "ngram_range": args.ngrams,
+             "stop_words": args.stop_words}
+    params = {k: v for k, v in given.items() if v is not None}
+    if not params:
+        return None
+    from .pipeline import default_vectorizer
+
+    if params.get("stop_words") == "none":
+        params["stop_words"] = None
+    return default_vectorizer(n_documents, n_topics).set_params(**params)
+
+
+def _check_topics(corpus, ks: Sequence[int]) -> None:
+    if max(ks) > len(corpus):
+        raise CliError(f"--topics {max(ks)} is more than the {len(corpus):,} documents of {corpus.name!r}.")
 
 
 def _print_topics(report) -> None:
     import pandas as pd
 
-    table = report.topics[["topic", "label", "size", "coherence_npmi", "stability", "top_terms"]].copy()
-    table = table.rename(columns={"coherence_npmi": "coherence", "top_terms": "top terms"})
+    table = report.topics[["topic", "topic_label", "size", "coherence_npmi", "stability", "top_terms"]].copy()
+    table = table.rename(columns={"topic_label": "label", "coherence_npmi": "coherence", "top_terms": "top terms"})
     with pd.option_context("display.max_colwidth", 70, "display.width", 200, "display.precision", 3):
-        print(table.to_string(index=False))
+        _out(table.to_string(index=False))
     s = report.summary()
     line = (f"\n{s['n_topics']} topics in {s['n_documents']:,} documents ({s['n_terms']:,} terms): "
             f"coherence {s['coherence_npmi']:.3f}, diversity {s['topic_diversity']:.3f}, "
             f"stability {s['stability']:.3f}, low-confidence documents {s['n_low_confidence']}")
     if "clustering_nmi" in s:
         line += f"; agreement with labels NMI {s['clustering_nmi']:.3f}, ARI {s['clustering_ari']:.3f}"
-    print(line)
+    _out(line)
 
 
-def _write(report, out: Path, formats: list[str]) -> list[str]:
+_REPORT_FILES = {
+    "html": ("report.html",),
+    "csv": ("topics.csv", "top_terms.csv", "top_documents.csv", "document_topics.csv", "summary.json"),
+    "md": ("report.md",),
+    "xlsx": ("report.xlsx",),
+}
+
+
+def _write_report(report, stage: Path, formats: list[str], safe: bool) -> list[str]:
+    """Write the report files into ``stage``; return their paths."""
+    from .report import writers
+
     written = []
-    out.mkdir(parents=True, exist_ok=True)
     if "html" in formats:
-        written.append(report.to_html(out / "report.html"))
+        written.append(report.to_html(str(stage / "report.html")))
     if "csv" in formats:
-        written += report.to_csv(out)
+        written += writers.write_csv(report, stage, safe=safe)
     if "md" in formats:
-        path = out / "report.md"
-        path.write_text(report.to_markdown(), encoding="utf-8")
-        written.append(str(path))
+        written.append(writers.write_markdown(report, stage / "report.md"))
     if "xlsx" in formats:
-        written.append(report.to_excel(out / "report.xlsx"))
+        written.append(writers.write_excel(report, stage / "report.xlsx", safe=safe))
     return written
 
 
-def _run_discover(args: argparse.Namespace, corpus, n_topics: int, restarts: int, seed: int,
-                  out: Path, formats: list[str], save_model: str | None) -> int:
+def _run_discover(args: argparse.Namespace, corpus_source: Any, n_topics: int, restarts: int, seed: int,
+                  formats: list[str], save_model: str | None, safe: bool = True) -> int:
     from .pipeline import discover
 
-    if n_topics < 1:
-        raise CliError(f"--topics must be at least 1; got {n_topics}.")
     t0 = time.perf_counter()
-    report = discover(corpus, n_topics=n_topics, n_restarts=restarts, random_state=seed,
-                      progress=not args.quiet)
-    _print_topics(report)
-    written = _write(report, out, formats)
-    if save_model:
-        from .model import save_model as _save
+    out = _Folder(Path(args.out), "--out")
+    model_folder = _Folder(Path(save_model).parent, "--save-model") if save_model else None
+    if save_model and Path(save_model).is_dir():
+        raise CliError(f"--save-model {_show(save_model)}: is a folder; give the path of a model file")
+    if save_model and isinstance(corpus_source, str) and _same_file(save_model, corpus_source):
+        raise CliError(f"--save-model {_show(save_model)}: is the input file; choose another path")
+    out.prepare([name for f in formats for name in _REPORT_FILES[f]])
+    try:
+        if model_folder is not None:
+            model_folder.prepare()
+        if isinstance(corpus_source, str):
+            corpus = _load(args)
+            _note(args, f"loaded {corpus!r}")
+        else:
+            corpus = corpus_source
+        _check_topics(corpus, [n_topics])
+        options: dict[str, Any] = {}
+        if getattr(args, "jobs", None) is not None:
+            options["n_jobs"] = args.jobs
+        vec = _vectorizer(args, len(corpus), n_topics) if hasattr(args, "min_df") else None
+        report = discover(corpus, n_topics=n_topics, n_restarts=restarts, random_state=seed,
+                          vectorizer=vec, progress=not args.quiet, **options)
+        with _writing("--out", out.path), _Staging(out.path, "--out") as stage:
+            staged = _write_report(report, stage.dir, formats, safe)
+            if save_model:
+                from .model import save_model as _save
 
-        written.append(_save(report, save_model))
-    print(f"\nwrote {len(written)} files to {out}/ in {time.perf_counter() - t0:.1f} s:")
+                with _writing("--save-model", Path(save_model).parent):
+                    model_path = _save(report, save_model)
+            written = stage.commit(staged)
+    except BaseException:
+        out.discard()
+        if model_folder is not None:
+            model_folder.discard()
+        raise
+    if save_model:
+        written.append(model_path)
+    # every file is on disk: now the table (a reader that stops early loses nothing)
+    _print_topics(report)
+    _out(f"\nwrote {len(written)} files to {out.path}/ in {time.perf_counter() - t0:.1f} s:")
     for path in written:
-        print(f"  {path}")
+        _out(f"  {path}")
     return EXIT_OK
 
 
@@ -197,40 +603,58 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
     corpus = load_corpus("newsroom")
     _note(args, f"topicmf demo: the bundled corpus, {corpus!r}")
-    return _run_discover(args, corpus, args.topics, N_RESTARTS, 0, Path(args.out), ["html", "csv"], None)
+    return _run_discover(args, corpus, args.topics, N_RESTARTS, 0, ["html", "csv"], None)
 
 
 def _cmd_discover(args: argparse.Namespace) -> int:
-    if args.topics < 1 or args.restarts < 1:
-        raise CliError(f"--topics and --restarts must be at least 1; got {args.topics} and {args.restarts}.")
-    corpus = _load(args)
-    _note(args, f"loaded {corpus!r}")
-    return _run_discover(args, corpus, args.topics, args.restarts, args.seed, Path(args.out),
-                         args.format, args.save_model)
+    return _run_discover(args, args.input, args.topics, args.restarts, args.seed, args.format,
+                         args.save_model, safe=not args.no_formula_guard)
+
+
+def _write_table(table, path: Path, safe: bool) -> None:
+    """Write the transform table to ``path`` (a staged file: the caller moves it into place)."""
+    suffix = path.suffix.lower()
+    if suffix in (".csv", ".tsv") and safe:
+        from .report.writers import neutralise_formulas
+
+        table = neutralise_formulas(table)
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        if suffix in (".csv", ".tsv"):
+            table.to_csv(fh, index=False, sep="," if suffix == ".csv" else "\t", lineterminator="\r\n")
+        else:  # JSON Lines is data, not a spreadsheet: written as it is
+            table.to_json(fh, orient="records", lines=True, force_ascii=False)
+        fh.flush()
+        os.fsync(fh.fileno())
 
 
 def _cmd_transform(args: argparse.Namespace) -> int:
     from .model import load_model
 
-    model = load_model(args.model)
-    corpus = _load(args)
-    table = model.transform_texts(corpus)
     out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    suffix = out.suffix.lower()
-    if suffix == ".csv":
-        table.to_csv(out, index=False)
-    elif suffix == ".tsv":
-        table.to_csv(out, index=False, sep="\t")
-    elif suffix in (".jsonl", ".ndjson"):
-        table.to_json(out, orient="records", lines=True, force_ascii=False)
-    else:
-        raise CliError(f"--out must end in .csv, .tsv or .jsonl; got {str(out)!r}.")
+    if out.suffix.lower() not in TABLE_SUFFIXES:
+        raise CliError(f"--out must end in .csv, .tsv or .jsonl; got {_show(out)}.")
+    if out.is_dir():
+        raise CliError(f"--out {_show(out)}: is a folder; give the path of a .csv, .tsv or .jsonl file")
+    for other, what in ((args.input, "input"), (args.model, "model file")):
+        if _same_file(out, other):
+            raise CliError(f"--out {_show(out)}: is the {what}; choose another path")
+    folder = _Folder(out.parent, "--out")
+    folder.prepare()
+    try:
+        model = load_model(args.model)
+        corpus = _load(args)
+        table = model.transform_texts(corpus)
+        with _writing("--out", folder.path), _Staging(folder.path, "--out") as stage:
+            _write_table(table, stage.dir / out.name, safe=not args.no_formula_guard)
+            stage.commit([out.name])
+    except BaseException:
+        folder.discard()
+        raise
     counts = table["topic_label"].value_counts()
-    print(f"{len(table):,} documents scored with {args.model}; "
-          f"{int(table['low_confidence'].sum())} low-confidence; written to {out}")
+    _out(f"{len(table):,} documents scored with {args.model}; "
+         f"{int(table['low_confidence'].sum())} low-confidence; written to {out}")
     for label, n in counts.items():
-        print(f"  {n:>6}  {label}")
+        _out(f"  {n:>6}  {label}")
     return EXIT_OK
 
 
@@ -239,41 +663,52 @@ def _cmd_info(args: argparse.Namespace) -> int:
 
     model = load_model(args.model)  # checks the manifest; reads the file once
     nmf = model.nmf
-    print(f"topicmf model file {args.model}")
-    print(f"  format {FORMAT_NAME} v{model.info['format_version']}, created {model.info.get('created')}, "
-          f"topicmf {model.info.get('written_by')}")
+    _out(f"topicmf model file {args.model}")
+    _out(f"  format {FORMAT_NAME} v{model.info['format_version']}, created {model.info.get('created')}, "
+         f"topicmf {model.info.get('written_by')}")
     for key in ("corpus", "n_documents", "coherence_npmi"):
         if key in model.info:
-            print(f"  trained {key}: {model.info[key]}")
-    print(f"  vocabulary: {len(model.vectorizer.vocabulary_):,} terms (stemmer {model.vectorizer.stemmer}, "
-          f"min_df {model.vectorizer.min_df}, max_df {model.vectorizer.max_df})")
-    print(f"  factorization: {model.n_topics} topics, optimizer {nmf.optimizer}, "
-          f"{len(nmf.restart_losses_)} restarts (best {nmf.best_restart_}), "
-          f"L1 W/H {nmf.l1_W}/{nmf.l1_H}, L2 W/H {nmf.l2_W}/{nmf.l2_H}")
-    print("  topics:")
+            _out(f"  trained {key}: {model.info[key]}")
+    _out(f"  vocabulary: {len(model.vectorizer.vocabulary_):,} terms (stemmer {model.vectorizer.stemmer}, "
+         f"min_df {model.vectorizer.min_df}, max_df {model.vectorizer.max_df})")
+    _out(f"  factorization: {model.n_topics} topics, optimizer {nmf.optimizer}, "
+         f"{len(nmf.restart_losses_)} restarts (best {nmf.best_restart_}), "
+         f"L1 W/H {nmf.l1_W}/{nmf.l1_H}, L2 W/H {nmf.l2_W}/{nmf.l2_H}")
+    _out("  topics:")
     for t, label in enumerate(model.labels):
-        print(f"    {t:>3}  {label}")
+        _out(f"    {t:>3}  {label}")
     return EXIT_OK
 
 
 def _cmd_select_k(args: argparse.Namespace) -> int:
     from .select import select_k
 
-    corpus = _load(args)
-    _note(args, f"loaded {corpus!r}")
-    sel = select_k(corpus, args.topics, n_restarts=args.restarts, random_state=args.seed,
-                   n_jobs=args.jobs, progress=not args.quiet)
-    out = Path(args.out)
-    written = sel.write(out)
+    if args.restarts < 2:
+        raise CliError(f"--restarts must be at least 2 for select-k (stability compares restarts); "
+                       f"got {args.restarts}.")
+    out = _Folder(Path(args.out), "--out")
+    out.prepare(["select_k.csv", "lineage.csv", "select_k.png", "explanation.txt"])
+    try:
+        corpus = _load(args)
+        _note(args, f"loaded {corpus!r}")
+        _check_topics(corpus, args.topics)
+        vec = _vectorizer(args, len(corpus), args.topics[len(args.topics) // 2])
+        sel = select_k(corpus, args.topics, n_restarts=args.restarts, random_state=args.seed,
+                       n_jobs=args.jobs, vectorizer=vec, progress=not args.quiet)
+        with _writing("--out", out.path), _Staging(out.path, "--out") as stage:
+            written = stage.commit(sel.write(stage.dir))  # written in the private folder, moved in
+    except BaseException:
+        out.discard()
+        raise
     import pandas as pd
 
     with pd.option_context("display.width", 200, "display.precision", 3):
-        print(sel.table.to_string(index=False))
-    print()
-    print(sel.explain())
-    print(f"\nwrote {len(written)} files to {out}/:")
+        _out(sel.table.to_string(index=False))
+    _out()
+    _out(sel.explain())
+    _out(f"\nwrote {len(written)} files to {out.path}/:")
     for path in written:
-        print(f"  {path}")
+        _out(f"  {path}")
     return EXIT_OK
 
 
@@ -281,37 +716,134 @@ def _cmd_corpora(args: argparse.Namespace) -> int:
     from .corpora import list_corpora
 
     for row in list_corpora().itertuples():
-        print(f"{row.name}: {row.n_documents} documents; labels: {row.labels}")
-        print(f"    {row.description}")
+        _out(f"{row.name}: {row.n_documents} documents; labels: {row.labels}")
+        _out(f"    {row.description}")
     return EXIT_OK
 
 
+# -- main ---------------------------------------------------------------------------------
+
+
+class _LevelFormatter(logging.Formatter):
+    """``topicmf COMMAND: warning: message``, one line."""
+
+    def __init__(self, command: str) -> None:
+        super().__init__()
+        self.command = command
+
+    def format(self, record: logging.LogRecord) -> str:
+        return f"{self.command}: {record.levelname.lower()}: {_one_line(record.getMessage())}"
+
+
+@contextmanager
+def _diagnostics(command: str, quiet: bool) -> Iterator[None]:
+    """For the duration of a command: warnings and log messages as one line each, or none when quiet.
+
+    Nothing is changed at import or after ``main`` returns: the ``topicmf``
+    logger's handler, level and propagation, :func:`logging.disable` and the
+    warning filters are restored.
+    """
+    logger = logging.getLogger("topicmf")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_LevelFormatter(command))
+    saved = (logger.level, logger.propagate, logging.root.manager.disable)
+    logger.addHandler(handler)
+    logger.setLevel(logging.ERROR if quiet else logging.WARNING)
+    logger.propagate = False
+    if quiet:
+        logging.disable(logging.WARNING)
+
+    def show(message: Any, category: type[Warning], filename: str, lineno: int,
+             file: IO[str] | None = None, line: str | None = None) -> None:
+        try:
+            print(f"{command}: warning: {_one_line(str(message))}", file=sys.stderr)
+        except (OSError, ValueError):
+            pass
+
+    try:
+        with warnings.catch_warnings():
+            if quiet:
+                warnings.simplefilter("ignore")
+            else:
+                warnings.showwarning = show
+            yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(saved[0])
+        logger.propagate = saved[1]
+        logging.disable(saved[2])
+
+
+def _detach_stdout() -> None:
+    """Point the stdout file descriptor at the null device, so the exit flush cannot fail again."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):
+        return
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, fd)
+        os.close(null)
+    except OSError:
+        pass
+
+
+def _error_line(line: str) -> None:
+    try:
+        print(line, file=sys.stderr)
+    except (OSError, ValueError):
+        pass
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the ``topicmf`` command; return the exit code."""
+    """Run the ``topicmf`` command; return the exit code (see the module docstring)."""
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
-    except SystemExit as exc:  # argparse: --help (0) or a usage error (2)
-        return int(exc.code or 0)
-    if args.version:
-        from . import __version__
-
-        print(f"topicmf {__version__}")
-        return EXIT_OK
-    if getattr(args, "handler", None) is None:
-        parser.print_help()
+    except _UsageError as exc:
+        _error_line(str(exc))
         return EXIT_BAD_INPUT
-    logging.basicConfig(level=logging.WARNING if not args.quiet else logging.ERROR,
-                        format="topicmf: %(message)s")
+    except SystemExit as exc:  # --help
+        return exc.code if isinstance(exc.code, int) else EXIT_BAD_INPUT
     try:
-        return args.handler(args)
-    except (CliError, FileNotFoundError, ValueError, LookupError, ImportError) as exc:
-        message = " ".join(str(exc).split()) or type(exc).__name__
-        print(f"topicmf {args.command}: error: {message}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except KeyboardInterrupt:
-        print(f"topicmf {args.command}: interrupted", file=sys.stderr)
-        return 130
+        if args.version:
+            from . import __version__
+
+            _out(f"topicmf {__version__}")
+            return EXIT_OK
+        if getattr(args, "handler", None) is None:
+            parser.print_help(sys.stderr)
+            return EXIT_BAD_INPUT
+    except _StdoutClosed:
+        _detach_stdout()
+        return EXIT_BROKEN_PIPE
+    command = f"topicmf {args.command}"
+    with _diagnostics(command, args.quiet):
+        try:
+            code = args.handler(args)
+            try:
+                sys.stdout.flush()
+            except BrokenPipeError:
+                raise _StdoutClosed from None
+            return code
+        except _StdoutClosed:
+            _detach_stdout()
+            return EXIT_BROKEN_PIPE
+        except KeyboardInterrupt:
+            if args.debug:
+                raise
+            _error_line(f"{command}: interrupted")
+            return EXIT_INTERRUPTED
+        except Exception as exc:
+            if args.debug:
+                raise
+            if _is_user_error(exc):
+                _error_line(f"{command}: error: {_cli_message(exc, args)}")
+                return EXIT_BAD_INPUT
+            detail = _one_line(str(exc))[:300]
+            _error_line(f"{command}: internal error: {type(exc).__name__}{': ' + detail if detail else ''} "
+                        "(a bug in topicmf; run with --debug for the traceback)")
+            return EXIT_INTERNAL_ERROR
 
 
 if __name__ == "__main__":  # pragma: no cover
