@@ -15,7 +15,14 @@ from matplotlib.ticker import MaxNLocator
 
 from ..metrics import cosine_rows
 
-__all__ = ["top_terms_figure", "topic_sizes_figure", "topic_similarity_figure", "confidence_figure"]
+__all__ = [
+    "top_terms_figure",
+    "topic_sizes_figure",
+    "topic_similarity_figure",
+    "confidence_figure",
+    "topics_over_time_figure",
+    "topics_per_class_figure",
+]
 
 _BLUE = "#3b6ea5"
 
@@ -93,4 +100,63 @@ def confidence_figure(document_topics: pd.DataFrame, threshold: float) -> Figure
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     ax.set_title("How clearly documents belong to one topic", fontsize=11, loc="left")
+    return fig
+
+
+def _panel_grid(k: int, cols: int, width: float, height: float, title: str) -> tuple[Figure, np.ndarray]:
+    cols = max(1, min(cols, k))
+    rows = max(1, math.ceil(k / cols))
+    fig = Figure(figsize=(width * cols, height * rows + 0.7), layout="constrained")
+    axes = fig.subplots(rows, cols, squeeze=False, sharex=True, sharey=True)
+    for ax in axes.ravel()[k:]:
+        ax.set_visible(False)
+    fig.suptitle(title, fontsize=11)
+    return fig, axes.ravel()[:k]
+
+
+def topics_over_time_figure(table: pd.DataFrame, value: str = "share", cols: int = 5) -> Figure:
+    """Small multiples, one panel per topic: its ``value`` (``share`` of the period's
+    documents it dominates, or ``weight_share``) per period of ``table``
+    (:meth:`TopicReport.topics_over_time`). Panels share their axes, so heights compare."""
+    topics = sorted(table["topic"].unique())
+    fig, axes = _panel_grid(len(topics), cols, 3.0, 1.9, f"Topics over time ({value} of each period's documents)")
+    periods = table["period"]
+    x = periods.dt.start_time if isinstance(periods.dtype, pd.PeriodDtype) else periods
+    top = float(table[value].max()) if len(table) else 1.0
+    for ax, t in zip(axes, topics):
+        mask = (table["topic"] == t).to_numpy()
+        ax.plot(x[mask], table.loc[mask, value], color=_BLUE, marker="o", markersize=2.5, linewidth=1.2)
+        ax.fill_between(x[mask], 0, table.loc[mask, value], color=_BLUE, alpha=0.15)
+        label = str(table.loc[mask, "topic_label"].iloc[0])
+        ax.set_title(f"{t}: {label}", fontsize=8, loc="left")
+        ax.tick_params(labelsize=7, labelbottom=True)
+        ax.tick_params(axis="x", labelrotation=30)
+        ax.set_ylim(0, max(top, 1e-9) * 1.08)
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+    return fig
+
+
+def topics_per_class_figure(table: pd.DataFrame, column: str, value: str = "share") -> Figure:
+    """Heatmap of ``value`` per (topic, class) from :meth:`TopicReport.topics_per_class`:
+    which topics each class's documents are about (each class's column sums to 1 for ``share``)."""
+    grid = table.pivot(index="topic", columns=column, values=value).sort_index()
+    names = table.drop_duplicates("topic").set_index("topic")["topic_label"]
+    k, c = grid.shape
+    fig = Figure(figsize=(max(5.0, 0.7 * c + 4.0), max(3.0, 0.32 * k + 1.6)), layout="constrained")
+    ax = fig.subplots()
+    im = ax.imshow(grid.to_numpy(), vmin=0, vmax=max(float(np.nanmax(grid.to_numpy())), 1e-9), cmap="Blues",
+                   aspect="auto")
+    ax.set_xticks(np.arange(c), [str(v) for v in grid.columns], fontsize=8, rotation=30, ha="right")
+    ax.set_yticks(np.arange(k), [f"{t}: {names[t]}" for t in grid.index], fontsize=8)
+    if k * c <= 400:
+        top = float(np.nanmax(grid.to_numpy())) or 1.0
+        for i in range(k):
+            for j in range(c):
+                v = grid.iat[i, j]
+                ax.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize=6,
+                        color="white" if v > 0.6 * top else "black")
+    fig.colorbar(im, ax=ax, shrink=0.8, label=f"{value} of the class's documents")
+    ax.set_xlabel(column)
+    ax.set_title(f"Topics per {column}", fontsize=11, loc="left")
     return fig

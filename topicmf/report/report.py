@@ -22,13 +22,17 @@ from ..model import TopicModel
 from ..provenance import library_versions
 from ..vectorize import binary_document_term
 from . import figures as _figures
-from . import tables, writers
+from . import over_time, tables, writers
 
 if TYPE_CHECKING:
     from ..factorize import TopicNMF
     from ..vectorize import TextVectorizer
 
 __all__ = ["TopicReport"]
+
+
+def _displayable(fig: Any) -> Any:
+    return fig
 
 
 def _plain(v: Any) -> Any:
@@ -196,6 +200,72 @@ class TopicReport:
         corpus came from.
         """
         return tables.document_topics_table(self.W, self.corpus, self.topic_labels, self.low_confidence)
+
+    # -- topics by group of documents -------------------------------------------
+    def topics_over_time(self, time_column: str = "date", freq: str = "M", *,
+                         n_terms: int | None = None) -> pd.DataFrame:
+        """Each topic per period of a date column: documents, shares and the period's top terms.
+
+        Parameters
+        ----------
+        time_column : str, default="date"
+            A column of ``corpus.metadata`` holding dates (strings are parsed;
+            documents with a missing or unreadable date are left out).
+        freq : str, default="M"
+            A pandas period frequency: "D", "W", "M", "Q", "Y"...
+        n_terms : int, optional
+            Top terms per (period, topic); default ``n_top_terms``.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``period`` (pandas Period) then
+            :data:`topicmf.report.over_time.GROUP_COLUMNS`: ``topic``, ``topic_label``,
+            ``documents`` (the period's documents the topic dominates),
+            ``group_documents``, ``share``, ``weight_share``, ``top_terms`` (the
+            topic's heaviest terms in that period's documents, from the non-zeros of X
+            attributed to the topic). Sorted by period, then topic.
+
+        Examples
+        --------
+        >>> import topicmf as tm
+        >>> report = tm.discover("newsroom", n_topics=6)
+        >>> report.topics_over_time("date", freq="Q").columns[:4].tolist()
+        ['period', 'topic', 'topic_label', 'documents']
+        """
+        periods = over_time.period_values(
+            over_time._metadata_column(self.corpus, time_column, "topics_over_time"), freq)
+        return over_time.topics_by_group(self.X, self.W, self.H, periods, self.term_labels, self.topic_labels,
+                                         group_name="period", n_terms=n_terms or self.n_top_terms)
+
+    def topics_per_class(self, column: str = "label", *, n_terms: int | None = None) -> pd.DataFrame:
+        """Each topic per class of a categorical column: documents, shares, class-specific top terms.
+
+        Parameters
+        ----------
+        column : str, default="label"
+            A column of ``corpus.metadata`` (values compared as strings; missing
+            values are left out), or ``"label"`` for the corpus' known classes.
+        n_terms : int, optional
+            Top terms per (class, topic); default ``n_top_terms``.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``column``, then those of :meth:`topics_over_time` after ``period``.
+        """
+        values = over_time.class_values(over_time._metadata_column(self.corpus, column, "topics_per_class"))
+        return over_time.topics_by_group(self.X, self.W, self.H, values, self.term_labels, self.topic_labels,
+                                         group_name=column, n_terms=n_terms or self.n_top_terms)
+
+    def plot_topics_over_time(self, time_column: str = "date", freq: str = "M", *,
+                              value: str = "share") -> Any:
+        """:func:`~topicmf.report.figures.topics_over_time_figure` of :meth:`topics_over_time`."""
+        return _displayable(_figures.topics_over_time_figure(self.topics_over_time(time_column, freq), value))
+
+    def plot_topics_per_class(self, column: str = "label", *, value: str = "share") -> Any:
+        """:func:`~topicmf.report.figures.topics_per_class_figure` of :meth:`topics_per_class`."""
+        return _displayable(_figures.topics_per_class_figure(self.topics_per_class(column), column, value))
 
     # -- model-level numbers ---------------------------------------------------
     def summary(self) -> dict[str, Any]:
