@@ -60,3 +60,32 @@ def nndsvd_init(X: sp.csr_matrix, n_topics: int, rng: np.random.Generator, dtype
     W[W < 1e-12] = fill
     H[H < 1e-12] = fill
     return np.ascontiguousarray(W, dtype=dtype), np.ascontiguousarray(H.T, dtype=dtype)
+
+
+def calibrated_l1(X: sp.csr_matrix, n_topics: int, sparsity: float,
+                  random_state: object = None) -> tuple[float, float]:
+    """``(l1_W, l2_H)`` for a relative sparsity, from the NNDSVD start (W0, H0).
+
+    HALS sets ``w_ij <- max(0, w_ij - (g_ij + l1) / B_jj)`` with ``B = H H^T``, so an
+    L1 weight compares with ``w_ij * B_jj``: ``l1_W`` is ``sparsity`` times the
+    median of that product over the start's positive entries (fill values
+    excluded). An L1 penalty on W alone would let the fit shrink W and grow H
+    until the penalty vanishes; ``l2_H = l1_W * sum(W0) / ||H0||^2`` makes the
+    start's balance of scale between W and H the optimal one, so the penalty
+    keeps its meaning. ``(0, 0)`` when ``sparsity`` is 0. Deterministic for a
+    given X (the SVD's seed comes from ``random_state``).
+    """
+    if sparsity <= 0:
+        return 0.0, 0.0
+    seed = int(random_state) if isinstance(random_state, (int, np.integer)) else 0
+    W, Ht = nndsvd_init(X, n_topics, np.random.default_rng(seed), np.float64)
+    fill = _scale(X, n_topics) * 0.01
+    W = np.where(W > fill * 1.5, W, 0.0)
+    Ht = np.where(Ht > fill * 1.5, Ht, 0.0)
+    scale = W * np.einsum("ij,ij->j", Ht, Ht)[None, :]
+    positive = scale[W > 0]
+    if not positive.size:
+        return 0.0, 0.0
+    l1 = float(sparsity * np.median(positive))
+    h2 = float(np.sum(Ht * Ht))
+    return l1, (l1 * float(W.sum()) / h2 if h2 > 0 else 0.0)

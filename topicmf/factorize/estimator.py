@@ -16,6 +16,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ..defaults import INIT, INNER_SWEEPS, MAX_ITER, N_RESTARTS, N_TOPICS, TOL
 from ._backend import backend_info
 from ._executor import Settings
+from ._init import calibrated_l1
 from ._restarts import make_starts, run_restarts
 from ._solver import get_solver
 from ._threads import choose_threads
@@ -32,7 +33,9 @@ _PARAM_BOUNDS = {"n_topics": 100_000, "n_restarts": 10_000, "max_iter": 10_000_0
 _FITTED_ARRAYS = ("components_", "loss_history_", "restart_losses_", "restart_components_",
                   "restart_converged_", "restart_n_iter_")
 _FITTED_SCALARS = {"n_iter_": int, "reconstruction_err_": float, "best_restart_": int, "n_features_in_": int,
-                   "n_threads_": int}
+                   "n_threads_": int, "l1_W_": float, "l2_H_": float}
+#: Fitted scalars that older model files may lack.
+_OPTIONAL_FITTED = ("n_threads_", "l1_W_", "l2_H_")
 
 
 def _err(name: str, allowed: str, got: Any) -> ValueError:
@@ -63,6 +66,17 @@ class TopicNMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         scikit-learn's name for ``n_topics``; when given, it wins.
     l1_W, l1_H : float, default=0.0
         L1 (sparse coding) penalties: larger values give more exact zeros.
+        Absolute: their effect depends on the scale of X.
+    sparsity : float, default=0.0
+        L1 on W relative to the data: ``sparsity`` times the typical size of
+        a coordinate gradient of W, measured at the NNDSVD start (the median,
+        over the start's positive entries, of ``W0_ij * (H0 H0^T)_jj``), is
+        added to ``l1_W``. So 0.1 means about "a document's weight in a topic
+        below a tenth of a typical weight becomes zero", whatever the corpus
+        size or TF-IDF scaling. An L2 weight on H is added with it
+        (``l2_H = l1_W sum(W0) / ||H0||^2``), so the fit cannot escape the
+        penalty by shrinking W and growing H. The weights in force are
+        ``l1_W_`` and ``l2_H_``.
     l2_W, l2_H : float, default=0.0
         L2 penalties (the original formulation's lambda1, lambda2).
     optimizer : {"hals", "mu", "apg", "normalized"}, default="hals"
@@ -129,6 +143,9 @@ class TopicNMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
     n_features_in_ : int
     n_threads_ : int
         Kernel threads used.
+    l1_W_, l2_H_ : float
+        The L1 weight on W and L2 weight on H in force: ``l1_W`` and ``l2_H``
+        plus the ``sparsity`` calibration.
     compile_seconds_ : float
         Time spent compiling backend functions during this fit (0 when reused).
 
@@ -148,6 +165,7 @@ class TopicNMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         n_components: int | None = None,
         l1_W: float = 0.0,
         l1_H: float = 0.0,
+        sparsity: float = 0.0,
         l2_W: float = 0.0,
         l2_H: float = 0.0,
         optimizer: Literal["hals", "mu", "apg", "normalized"] = "hals",
@@ -167,6 +185,7 @@ class TopicNMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         self.n_components = n_components
         self.l1_W = l1_W
         self.l1_H = l1_H
+        self.sparsity = sparsity
         self.l2_W = l2_W
         self.l2_H = l2_H
         self.optimizer = optimizer
@@ -193,7 +212,7 @@ class TopicNMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             v = getattr(self, name)
             if (v is not None or name == "n_topics") and (not _is_int(v) or v < 1):
                 raise _err(name, "an int >= 1" + (" or None" if name == "n_components" else ""), v)
-        for name in ("l1_W", "l1_H", "l2_W", "l2_H"):
+        for name in ("l1_W", "l1_H", "l2_W", "l2_H", "sparsity"):
             v = getattr(self, name)
             if not isinstance(v, numbers.Real) or isinstance(v, bool) or not np.isfinite(float(v)) or v < 0:
                 raise _err(name, "a float >= 0", v)
@@ -266,9 +285,11 @@ class TopicNMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         t0 = time.perf_counter()
         XT = X.T.tocsr()
         n_jobs = min(self._n_jobs(), self.n_restarts)
+        rel_l1_W, rel_l2_H = calibrated_l1(X, k, float(self.sparsity), self.random_state)
         settings = Settings(
             optimizer=self.optimizer, dtype=np.dtype(self.dtype).name,
-            l1_W=float(self.l1_W), l1_H=float(self.l1_H), l2_W=float(self.l2_W), l2_H=float(self.l2_H),
+            l1_W=float(self.l1_W) + rel_l1_W, l1_H=float(self.l1_H), l2_W=float(self.l2_W),
+            l2_H=float(self.l2_H) + rel_l2_H,
             inner_sweeps=int(self.inner_sweeps), max_iter=int(self.max_iter), tol=float(self.tol),
             n_threads=choose_threads(self.n_threads, n_jobs),
         )
@@ -311,6 +332,8 @@ class TopicNMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         self.best_restart_ = best
         self.reconstruction_err_ = float(_reconstruction_err(X, W, H))
         self.n_threads_ = int(settings.n_threads)
+        self.l1_W_ = float(settings.l1_W)
+        self.l2_H_ = float(settings.l2_H)
         self.compile_seconds_ = float(compile_seconds)
         self.fit_seconds_ = time.perf_counter() - t0
         if self.verbose:
@@ -341,13 +364,18 @@ class TopicNMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         X = self._validate_X(X, reset=False)
         H = self.components_
         solver = get_solver("hals", np.dtype(self.dtype).name)
-        solver.set_penalties(self.l1_W, self.l1_H, self.l2_W, self.l2_H, 1)
-        G = H @ H.T + (self.l2_W + 1e-12) * np.eye(H.shape[0])
-        W0 = np.maximum(np.maximum(np.asarray(X @ H.T) - self.l1_W, 0) @ np.linalg.pinv(G), 0)
+        l1_W = self._l1_W()
+        solver.set_penalties(l1_W, self.l1_H, self.l2_W, self.l2_H, 1)
+        G = H @ H.T + (self.l2_W + 1e-12) * np.eye(H.shape[0])  # l2_H plays no part with H fixed
+        W0 = np.maximum(np.maximum(np.asarray(X @ H.T) - l1_W, 0) @ np.linalg.pinv(G), 0)
         try:
             return solver.transform(X, np.ascontiguousarray(H.T), W0, max_iter, tol)
         finally:
             solver.release()
+
+    def _l1_W(self) -> float:
+        """The L1 weight on W in force: ``l1_W_`` after a fit (includes ``sparsity``)."""
+        return float(getattr(self, "l1_W_", self.l1_W))
 
     def inverse_transform(self, W: Any) -> np.ndarray:
         """W @ H, shape (n_documents, n_terms): dense, so only for a few documents."""
@@ -361,8 +389,9 @@ class TopicNMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         W = self.transform(Xc)
         H = self.components_
         err = _reconstruction_err(Xc, W, H)
-        f = (0.5 * err**2 + 0.5 * self.l2_W * float(np.sum(W**2)) + 0.5 * self.l2_H * float(np.sum(H**2))
-             + self.l1_W * float(W.sum()) + self.l1_H * float(H.sum()))
+        l2_H = float(getattr(self, "l2_H_", self.l2_H))
+        f = (0.5 * err**2 + 0.5 * self.l2_W * float(np.sum(W**2)) + 0.5 * l2_H * float(np.sum(H**2))
+             + self._l1_W() * float(W.sum()) + self.l1_H * float(H.sum()))
         return -float(f)
 
     def __sklearn_tags__(self):
@@ -424,7 +453,7 @@ class TopicNMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             raise ValueError("TopicNMF state: 'fitted' must be an object.")
         for name, cast in _FITTED_SCALARS.items():
             if name not in fitted:
-                if name == "n_threads_":
+                if name in _OPTIONAL_FITTED:
                     continue
                 raise ValueError(f"TopicNMF state: fitted value {name!r} is missing.")
             v = fitted[name]
