@@ -153,3 +153,173 @@ def test_unknown_group_column_names_the_columns(newsroom_report):
 def test_time_and_class_columns_are_found(newsroom_report):
     assert over_time.find_time_column(newsroom_report.corpus) == "date"
     assert over_time.find_class_columns(newsroom_report.corpus) == ["label", "source", "region"]
+
+
+# -- shaping without refitting -----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def planted_fits():
+    """The same planted corpus fitted with k=4 (its planted topics) and k=5 (one split)."""
+    frame, sc = _planted_frame()
+    fits = {k: tm.discover(frame, n_topics=k, n_restarts=3, random_state=0, vectorizer=tm.TextVectorizer(min_df=2))
+            for k in (N_PLANTED, N_PLANTED + 1)}
+    return fits, sc
+
+
+def _best_cosine(H_ref, H):
+    from topicmf.metrics import match_topics
+
+    return match_topics(H_ref, H)[1]
+
+
+def test_merging_two_constructed_halves_gives_back_the_topic(planted_fits):
+    from topicmf.report import shaping
+
+    fits, sc = planted_fits
+    rep = fits[N_PLANTED]
+    H = rep.model.components_
+    heavy = np.argsort(-H[0])[:6]  # an uneven split: the 6 heaviest terms, and the rest
+    half_a = np.zeros_like(H[0])
+    half_a[heavy] = H[0, heavy]
+    split = np.vstack([half_a, H[1:], H[0] - half_a])  # topic 0 is now topics 0 and 4
+    model, W = shaping.merged_estimator(rep.model, split, rep.X)
+    halves = tm.TopicReport(rep.corpus, rep.vectorizer, model, rep.X, W)
+    assert halves.H.shape[0] == N_PLANTED + 1
+    merged = halves.merge_topics([[0, 4]])
+    assert merged.merged_from == [[0, 4], [1], [2], [3]]
+    cos = np.sum(merged.H * rep.H, axis=1)  # same order as the original topics
+    assert cos.min() > 0.999, cos
+    agree = (merged.document_topics["topic"].to_numpy() == rep.document_topics["topic"].to_numpy()).mean()
+    assert agree > 0.99
+
+
+def test_reduce_topics_merges_a_planted_topic_split_by_the_fit(planted_fits):
+    fits, sc = planted_fits
+    five = fits[N_PLANTED + 1]
+    by_planted = pd.crosstab(five.document_topics["topic"], sc.labels)
+    split = by_planted.idxmax(axis=1)  # the planted topic each fitted topic holds
+    assert split.nunique() == N_PLANTED, "the k+1 fit should split one planted topic in two"
+    reduced = five.reduce_topics(N_PLANTED)
+    pair = sorted(split.index[split.duplicated(keep=False)].tolist())
+    assert pair in reduced.merged_from
+    assert _best_cosine(fits[N_PLANTED].H, reduced.H).min() > 0.99  # the k=4 fit's planted topics
+    from sklearn.metrics import normalized_mutual_info_score
+
+    nmi = normalized_mutual_info_score(sc.labels, reduced.document_topics["topic"])
+    assert nmi > normalized_mutual_info_score(sc.labels, fits[N_PLANTED].document_topics["topic"]) - 0.01
+    assert nmi > normalized_mutual_info_score(sc.labels, five.document_topics["topic"]) + 0.02
+    assert reduced.topics["stability"].between(0, 1 + 1e-9).all()
+    assert five.H.shape[0] == N_PLANTED + 1  # the original is untouched
+    assert len(five.topics) == N_PLANTED + 1 and five.merged_from == [[t] for t in range(N_PLANTED + 1)]
+
+
+def test_merged_model_saves_and_loads(planted_fits, tmp_path):
+    fits, sc = planted_fits
+    reduced = fits[N_PLANTED + 1].reduce_topics(N_PLANTED)
+    m = reduced.model
+    assert m.n_topics == N_PLANTED and m.n_restarts == 1 and m.best_restart_ == 0
+    np.testing.assert_array_equal(m.restart_components_[0], m.components_)
+    path = tm.save_model(reduced, tmp_path / "merged.topicmf")
+    loaded = tm.load_model(path)
+    np.testing.assert_array_equal(loaded.nmf.components_, m.components_)
+    assert loaded.n_topics == N_PLANTED and loaded.labels == reduced.topic_labels
+    scored = loaded.transform_texts(reduced.corpus)
+    assert (scored["topic"].to_numpy() == reduced.document_topics["topic"].to_numpy()).mean() > 0.99
+    again = tm.TopicReport.from_model(loaded, reduced.corpus)
+    assert again.H.shape == reduced.H.shape
+
+
+def test_merge_topics_validates_groups(newsroom_report):
+    for groups, message in (([[0, 9]], "ints from 0 to 5"), ([[0, 1], [1, 2]], "topic 1 is in group 0 and group 1"),
+                            ([[]], "group 0 is empty"), ([["a"]], "got 'a'")):
+        with pytest.raises(ValueError, match=message):
+            newsroom_report.merge_topics(groups)
+    with pytest.raises(ValueError, match="from 1 to 6"):
+        newsroom_report.reduce_topics(0)
+
+
+def test_merge_of_newsroom_keeps_every_document(newsroom_report):
+    merged = newsroom_report.merge_topics([[0, 1], [2, 5]])
+    assert merged.H.shape[0] == 4 and merged.merged_from == [[0, 1], [2, 5], [3], [4]]
+    assert merged.topics["size"].sum() == 240 and len(merged.document_topics) == 240
+    assert merged.summary()["n_topics"] == 4 and "merged_from" in merged.summary()["settings"]
+    assert newsroom_report.H.shape[0] == 6  # untouched
+
+
+def test_relabel_topics_returns_a_new_report(newsroom_report, tmp_path):
+    before = list(newsroom_report.topic_labels)
+    renamed = newsroom_report.relabel_topics({0: "Sport", 3: "Money"})
+    assert renamed.topic_labels[0] == "Sport" and renamed.topic_labels[3] == "Money"
+    assert renamed.topic_labels[1] == before[1]
+    assert newsroom_report.topic_labels == before  # untouched
+    topics = renamed.topics.set_index("topic")
+    assert topics.loc[0, "topic_label"] == "Sport"
+    dt = renamed.document_topics
+    assert (dt.loc[dt["topic"] == 3, "topic_label"] == "Money").all()
+    loaded = tm.load_model(tm.save_model(renamed, tmp_path / "m.topicmf"))
+    assert loaded.labels == renamed.topic_labels
+    assert set(loaded.transform_texts(["the striker scored in the final"])["topic_label"]) <= set(loaded.labels)
+    merged = renamed.merge_topics([[1, 2]])  # a renamed topic kept alone keeps its name
+    assert merged.topic_labels[0] == "Sport" and "Money" in merged.topic_labels
+    with pytest.raises(ValueError, match="non-empty str"):
+        newsroom_report.relabel_topics({0: ""})
+    with pytest.raises(ValueError, match="ints from 0 to 5"):
+        newsroom_report.relabel_topics({6: "x"})
+
+
+def test_find_topics(newsroom_report):
+    found = newsroom_report.find_topics("vaccine clinics and hospital patients", n=3)
+    assert list(found.columns) == ["rank", "topic", "topic_label", "similarity", "top_terms"]
+    assert len(found) == 3 and found["similarity"].is_monotonic_decreasing
+    assert "health" in found["topic_label"].iloc[0]
+    assert found["similarity"].iloc[0] > 0.2 > found["similarity"].iloc[1]
+    with pytest.raises(ValueError, match="no term of the query"):
+        newsroom_report.find_topics("zzzz qqqq")
+
+
+def test_find_topics_on_planted_words(planted_fits):
+    fits, sc = planted_fits
+    rep = fits[N_PLANTED]
+    block = sc.topic_word.shape[1] // (N_PLANTED + 1)
+    for planted in range(N_PLANTED):
+        words = sc.vocabulary[planted * block:(planted + 1) * block]
+        heavy = words[np.argsort(-sc.topic_word[planted, planted * block:(planted + 1) * block])[:5]]
+        best = rep.find_topics(" ".join(heavy), n=1)["topic"].iloc[0]
+        assert best == _topic_of_planted(rep, sc.labels, planted)
+
+
+def test_top_documents_skip_near_duplicates():
+    corpus = tm.load_corpus("newsroom")
+    frame = corpus.to_frame()
+    first = tm.discover(corpus, n_topics=6, n_restarts=1)
+    best = first.top_documents.iloc[0]  # topic's best document: add a copy with one word changed
+    text = frame.loc[frame["id"] == best["document_id"], "text"].iloc[0]
+    copy = dict(frame.loc[frame["id"] == best["document_id"]].iloc[0])
+    copy.update(id="copy-of-best", text=text + " Reporting by staff.")
+    frame = pd.concat([frame, pd.DataFrame([copy])], ignore_index=True)
+    rep = tm.discover(frame, n_topics=6, n_restarts=1, label_column="label")
+    t = int(rep.document_topics.set_index("document_id").loc["copy-of-best", "topic"])
+    everything = rep.top_documents_for(None)
+    ids_all = everything.loc[everything["topic"] == t, "document_id"].tolist()
+    assert {best["document_id"], "copy-of-best"} <= set(ids_all[:2])  # both copies lead without the check
+    ids = rep.top_documents.loc[rep.top_documents["topic"] == t, "document_id"].tolist()
+    assert len(ids) == 5 and len({best["document_id"], "copy-of-best"} & set(ids)) == 1
+    assert ids[1:] == [i for i in ids_all if i not in (best["document_id"], "copy-of-best")][:4]
+    from topicmf.report.tables import NEAR_DUPLICATE_SIMILARITY
+
+    assert NEAR_DUPLICATE_SIMILARITY == 0.9
+
+
+def test_near_duplicates_go_last_when_places_remain():
+    from topicmf.report.tables import top_documents_table
+
+    corpus = tm.load_corpus(["a b", "a b", "c d", "a b c"])
+    X = sp.csr_matrix(np.array([[1, 1, 0, 0], [1, 1, 0, 0], [0, 0, 1, 1], [1, 1, 1, 0.0]]))
+    W = np.array([[0.9], [0.8], [0.7], [0.6]])
+    two = top_documents_table(W, corpus, 2, X=X)
+    assert two["document_id"].tolist() == ["0", "2"]  # the copy "1" is skipped
+    everything = top_documents_table(W, corpus, 10, X=X)
+    assert everything["document_id"].tolist() == ["0", "2", "3", "1"]  # listed last, not lost
+    assert everything["rank"].tolist() == [1, 2, 3, 4]
+    assert top_documents_table(W, corpus, 2)["document_id"].tolist() == ["0", "1"]  # without X: by weight

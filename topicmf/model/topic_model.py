@@ -8,6 +8,7 @@ report of a model on a corpus is :meth:`topicmf.report.TopicReport.from_model`.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,6 +25,19 @@ if TYPE_CHECKING:
     from ..vectorize import TextVectorizer
 
 __all__ = ["TopicModel"]
+
+
+def _given_labels(value: Any, k: int) -> list[str] | None:
+    """``info["topic_labels"]`` (a JSON list of k strings) as a list, or None when absent or not that."""
+    if not isinstance(value, str):
+        return None
+    try:
+        names = json.loads(value)
+    except ValueError:
+        return None
+    if isinstance(names, list) and len(names) == k and all(isinstance(x, str) for x in names):
+        return names
+    return None
 
 
 class TopicModel:
@@ -63,8 +77,12 @@ class TopicModel:
 
     @property
     def labels(self) -> list[str]:
-        """Readable topic names, as in the report."""
-        return topic_labels(self.nmf.components_, list(self.vectorizer.get_term_labels()))
+        """Readable topic names, as in the report: the names given by
+        ``TopicReport.relabel_topics`` (kept in ``info["topic_labels"]``), else each
+        topic's top 3 surface terms."""
+        auto = topic_labels(self.nmf.components_, list(self.vectorizer.get_term_labels()))
+        given = _given_labels(self.info.get("topic_labels"), len(auto))
+        return auto if given is None else given
 
     def transform(self, texts: Sequence[str] | Corpus) -> np.ndarray:
         """Topic weights W of new documents, shape (n_documents, n_topics), as ``TopicNMF.transform``."""

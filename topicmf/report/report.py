@@ -7,7 +7,9 @@ changes the model's arrays.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import copy
+import json
+from collections.abc import Mapping, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -22,7 +24,7 @@ from ..model import TopicModel
 from ..provenance import library_versions
 from ..vectorize import binary_document_term
 from . import figures as _figures
-from . import over_time, tables, writers
+from . import over_time, shaping, tables, writers
 
 if TYPE_CHECKING:
     from ..factorize import TopicNMF
@@ -65,8 +67,9 @@ class TopicReport:
         topic weight is flagged ``low_confidence``.
     settings : dict, optional
         Extra settings to show in the summary (e.g. what ``discover`` chose).
-    topic_labels : list of str, optional
-        A name per topic (default: its top 3 surface terms); see :meth:`relabel_topics`.
+    topic_labels : list of str or None, optional
+        A name per topic; None (the default, or an entry) means its top 3 surface
+        terms. See :meth:`relabel_topics`.
 
     Attributes
     ----------
@@ -89,7 +92,7 @@ class TopicReport:
         n_top_documents: int = N_TOP_DOCUMENTS,
         low_confidence: float = LOW_CONFIDENCE,
         settings: dict[str, Any] | None = None,
-        topic_labels: Sequence[str] | None = None,
+        topic_labels: Sequence[str | None] | None = None,
     ) -> None:
         if X.shape[0] != len(corpus):
             raise ValueError(f"TopicReport: X has {X.shape[0]} rows but the corpus has {len(corpus)} documents.")
@@ -105,7 +108,9 @@ class TopicReport:
         self.n_top_documents = n_top_documents
         self.low_confidence = low_confidence
         self.settings = dict(settings or {})
-        self._names = None if topic_labels is None else [str(x) for x in topic_labels]
+        self._names = None if topic_labels is None else [None if x is None else str(x) for x in topic_labels]
+        self._other_runs: list[np.ndarray] | None = None  # set for merged topics (see merge_topics)
+        self.merged_from: list[list[int]] = [[t] for t in range(k)]
         self.term_labels = list(vectorizer.get_term_labels())
         self._B = binary_document_term(X)
         self._relative_error = metrics.reconstruction_error(X, self.W, self.H, relative=True)
@@ -143,22 +148,30 @@ class TopicReport:
         """UMass coherence per topic."""
         return metrics.umass_coherence(self._top_idx, self._B)
 
-    @cached_property
-    def _stability(self) -> tuple[np.ndarray, np.ndarray]:
-        # compare with the other restarts that ran to convergence (a restart stopped
-        # early by racing has unfinished topics and would understate stability)
+    def _runs(self) -> list[np.ndarray]:
+        """H of the other restarts that ran to convergence (a restart stopped early by
+        racing has unfinished topics and would understate stability); for merged
+        topics, those restarts merged the same way."""
+        if self._other_runs is not None:
+            return self._other_runs
         m = self.model
         comps = m.restart_components_
         losses = np.asarray(m.restart_losses_)
         finished = np.asarray(m.restart_converged_) | (np.asarray(m.restart_n_iter_) >= m.max_iter)
-        others = [H for i, H in enumerate(comps)
-                  if i != m.best_restart_ and i < len(losses) and np.isfinite(losses[i]) and finished[i]]
-        return metrics.topic_stability(self.H, others)
+        return [H for i, H in enumerate(comps)
+                if i != m.best_restart_ and i < len(losses) and np.isfinite(losses[i]) and finished[i]]
+
+    @cached_property
+    def _stability(self) -> tuple[np.ndarray, np.ndarray]:
+        return metrics.topic_stability(self.H, self._runs())
 
     @cached_property
     def topic_labels(self) -> list[str]:
         """Name of each topic: its top 3 surface terms, unless renamed by :meth:`relabel_topics`."""
-        return list(self._names) if self._names is not None else tables.topic_labels(self.H, self.term_labels)
+        auto = tables.topic_labels(self.H, self.term_labels)
+        if self._names is None:
+            return auto
+        return [a if name is None else name for a, name in zip(auto, self._names)]
 
     @property
     def labels(self) -> list[str]:
@@ -183,12 +196,18 @@ class TopicReport:
 
     @cached_property
     def top_documents(self) -> pd.DataFrame:
-        """Each topic's ``n_top_documents`` best documents."""
-        return tables.top_documents_table(self.W, self.corpus, self.n_top_documents)
+        """Each topic's ``n_top_documents`` best documents, near-duplicates skipped.
 
-    def top_documents_for(self, n: int | None = None) -> pd.DataFrame:
-        """Each topic's ``n`` best documents; ``n=None`` lists every document with weight."""
-        return tables.top_documents_table(self.W, self.corpus, n)
+        A candidate whose TF-IDF cosine similarity with a document already chosen for
+        the topic exceeds :data:`topicmf.report.tables.NEAR_DUPLICATE_SIMILARITY`
+        (0.9) is passed over, so two copies of one article do not fill two places
+        (it comes back, last, only if the topic has fewer distinct documents than places).
+        """
+        return tables.top_documents_table(self.W, self.corpus, self.n_top_documents, X=self.X)
+
+    def top_documents_for(self, n: int | None = None, *, skip_near_duplicates: bool = True) -> pd.DataFrame:
+        """Each topic's ``n`` best documents; ``n=None`` lists every document with weight (none skipped)."""
+        return tables.top_documents_table(self.W, self.corpus, n, X=self.X if skip_near_duplicates else None)
 
     @cached_property
     def document_topics(self) -> pd.DataFrame:
@@ -267,6 +286,128 @@ class TopicReport:
         """:func:`~topicmf.report.figures.topics_per_class_figure` of :meth:`topics_per_class`."""
         return _displayable(_figures.topics_per_class_figure(self.topics_per_class(column), column, value))
 
+    # -- shaping without refitting ------------------------------------------------
+    def _derive(self, **changes: Any) -> TopicReport:
+        """A shallow copy with ``changes`` applied and every cached number dropped.
+
+        Arrays are shared, never written: reports do not change arrays."""
+        new = copy.copy(self)
+        for name in [n for n, v in type(self).__dict__.items() if isinstance(v, cached_property)]:
+            new.__dict__.pop(name, None)
+        new.__dict__.update(changes)
+        return new
+
+    def relabel_topics(self, names: Mapping[int, str]) -> TopicReport:
+        """A new report whose topics ``t`` are named ``names[t]`` (others keep their names).
+
+        The original report is not changed. The names reach every table, figure
+        and writer, and :meth:`to_model` keeps them.
+
+        Examples
+        --------
+        >>> import topicmf as tm
+        >>> report = tm.discover("newsroom", n_topics=6)
+        >>> report.relabel_topics({0: "tech"}).topic_labels[0]
+        'tech'
+        """
+        k = self.H.shape[0]
+        current: list[str | None] = list(self._names) if self._names is not None else [None] * k
+        for t, name in dict(names).items():
+            if isinstance(t, bool) or not isinstance(t, (int, np.integer)) or not 0 <= int(t) < k:
+                raise ValueError(f"relabel_topics: topics are ints from 0 to {k - 1}; got {t!r}.")
+            if not isinstance(name, str) or not name.strip():
+                raise ValueError(f"relabel_topics: a name must be a non-empty str; got {name!r} for topic {t}.")
+            current[int(t)] = name
+        return self._derive(_names=current)
+
+    def merge_topics(self, groups: Sequence[Sequence[int]]) -> TopicReport:
+        """A new report in which each group of topics is one topic; W is re-solved, H is not refit.
+
+        Each group's rows of H become one row: the members' unit term vectors
+        weighted by their total weight in W (see :mod:`topicmf.report.shaping`).
+        The merged model is a fitted :class:`~topicmf.TopicNMF` (one restart) whose
+        W comes from ``transform`` with the new H fixed; it saves and loads with
+        :func:`topicmf.save_model`. A merged topic takes the number of its first
+        member, the others follow in order; ``merged_from[t]`` lists the original
+        topics of new topic ``t``. Stability compares with the other restarts merged
+        the same way. The original report is not changed.
+
+        Parameters
+        ----------
+        groups : list of lists of int
+            e.g. ``[[0, 3], [1, 4, 5]]``; topics in no group are kept.
+
+        Examples
+        --------
+        >>> import topicmf as tm
+        >>> report = tm.discover("newsroom", n_topics=6)
+        >>> report.merge_topics([[0, 1]]).H.shape[0]
+        5
+        """
+        partition = shaping.merge_partition(self.H.shape[0], groups)
+        return self._merged(partition)
+
+    def reduce_topics(self, n: int) -> TopicReport:
+        """A new report with ``n`` topics: the most similar topics merged until ``n`` remain.
+
+        Similarity is the cosine of the topics' document centroids ``W^T X``
+        (:func:`topicmf.report.shaping.reduce_partition`), so two halves of one
+        theme (sharing documents, splitting its words) are merged first. See
+        :meth:`merge_topics`.
+        """
+        k = self.H.shape[0]
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 1 <= n <= k:
+            raise ValueError(f"reduce_topics: n must be an int from 1 to {k}; got {n!r}.")
+        partition = shaping.reduce_partition(shaping.topic_centroids(self.X, self.W), int(n))
+        return self._merged(partition)
+
+    def _merged(self, partition: list[list[int]]) -> TopicReport:
+        masses = self.W.sum(axis=0)
+        components = shaping.merged_components(self.model.components_, masses, partition)
+        model, W = shaping.merged_estimator(self.model, components, self.X)
+        merged_from = [sorted(o for t in group for o in self.merged_from[t]) for group in partition]
+        names = None
+        if self._names is not None:  # a renamed topic kept alone keeps its name
+            names = [self._names[group[0]] if len(group) == 1 else None for group in partition]
+        new = TopicReport(self.corpus, self.vectorizer, model, self.X, W, n_top_terms=self.n_top_terms,
+                          n_top_documents=self.n_top_documents, low_confidence=self.low_confidence,
+                          settings={**self.settings, "merged_from": repr(merged_from)}, topic_labels=names)
+        new.merged_from = merged_from
+        new._other_runs = shaping.merged_runs(self.H, self._runs(), masses, partition)
+        return new
+
+    def find_topics(self, query: str, n: int = 5) -> pd.DataFrame:
+        """The ``n`` topics closest to a query text, best first.
+
+        The query goes through the fitted vectorizer (same tokens, stems and
+        IDF); similarity is the cosine between its TF-IDF row and each row of H.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``rank``, ``topic``, ``topic_label``, ``similarity``, ``top_terms``.
+
+        Raises
+        ------
+        ValueError
+            The query has no term of the model's vocabulary after preprocessing.
+
+        Examples
+        --------
+        >>> import topicmf as tm
+        >>> report = tm.discover("newsroom", n_topics=6)
+        >>> report.find_topics("vaccine clinics", n=1)["topic_label"].iloc[0]
+        'health / clinics / patients'
+        """
+        if not isinstance(query, str):
+            raise TypeError(f"find_topics: query must be a str; got {type(query).__name__}.")
+        q = self.vectorizer.transform([query])
+        if q.nnz == 0:
+            raise ValueError(f"find_topics: no term of the query {query[:60]!r} is in the model's vocabulary "
+                             f"({self._n_terms} terms) after preprocessing.")
+        return shaping.find_topics_table(q, self.H, self.topic_labels, self.term_labels,
+                                         max(1, int(n)), self.n_top_terms)
+
     # -- model-level numbers ---------------------------------------------------
     def summary(self) -> dict[str, Any]:
         """Model-level numbers, settings and library versions (JSON-serialisable)."""
@@ -310,8 +451,12 @@ class TopicReport:
 
     def to_model(self) -> TopicModel:
         """The fitted vectorizer and factorization as a :class:`~topicmf.TopicModel`."""
-        info = {"corpus": str(self.corpus.name), "n_documents": len(self.corpus),
-                "coherence_npmi": float(np.mean(self.npmi))}
+        info: dict[str, Any] = {"corpus": str(self.corpus.name), "n_documents": len(self.corpus),
+                                "coherence_npmi": float(np.mean(self.npmi))}
+        if self._names is not None:  # names given by relabel_topics travel with the model
+            info["topic_labels"] = json.dumps(self.topic_labels)
+        if any(len(m) > 1 for m in self.merged_from):
+            info["merged_from"] = json.dumps(self.merged_from)
         return TopicModel(self.vectorizer, self.model, low_confidence=self.low_confidence, info=info)
 
     # -- figures and writers -----------------------------------------------------

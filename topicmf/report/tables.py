@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from ..corpora import Corpus
 from ..defaults import N_TOP_DOCUMENTS, N_TOP_TERMS, SNIPPET_LENGTH
@@ -28,6 +29,7 @@ __all__ = [
     "TOP_TERMS_COLUMNS",
     "TOP_DOCUMENTS_COLUMNS",
     "DOCUMENT_TOPICS_COLUMNS",
+    "NEAR_DUPLICATE_SIMILARITY",
     "topic_labels",
     "top_terms_table",
     "top_documents_table",
@@ -43,6 +45,9 @@ TOPICS_COLUMNS = [
 ]
 TOP_TERMS_COLUMNS = ["topic", "rank", "term", "weight"]
 TOP_DOCUMENTS_COLUMNS = ["topic", "rank", "document_id", "weight", "share", "snippet"]
+#: ``top_documents`` passes over a candidate whose TF-IDF cosine similarity with a
+#: document already chosen for the same topic is above this (a near-duplicate).
+NEAR_DUPLICATE_SIMILARITY = 0.9
 
 
 def snippet(text: str, length: int = SNIPPET_LENGTH) -> str:
@@ -70,13 +75,46 @@ def top_terms_table(H: np.ndarray, term_labels: Sequence[str], n: int = N_TOP_TE
     }, columns=TOP_TERMS_COLUMNS)
 
 
+class _NearDuplicates:
+    """Cosine similarity of rows of a sparse X, for skipping near-duplicate documents."""
+
+    def __init__(self, X: sp.spmatrix, threshold: float) -> None:
+        self.X = sp.csr_matrix(X)
+        rows = np.repeat(np.arange(self.X.shape[0]), np.diff(self.X.indptr))
+        self.norms = np.sqrt(np.bincount(rows, weights=self.X.data ** 2, minlength=self.X.shape[0]))
+        self.threshold = threshold
+
+    def pick(self, order: np.ndarray, n: int) -> np.ndarray:
+        """The first ``n`` of ``order`` that are not near-duplicates of one picked before;
+        when fewer than ``n`` are, the skipped ones fill the remaining places in order."""
+        chosen: list[int] = []
+        skipped: list[int] = []
+        for i in order:
+            if len(chosen) == n:
+                break
+            if chosen and self.norms[i] > 0:
+                dots = (self.X[chosen] @ self.X[i].T).toarray().ravel()
+                sims = dots / np.maximum(self.norms[chosen] * self.norms[i], 1e-300)
+                if sims.max() > self.threshold:
+                    skipped.append(int(i))
+                    continue
+            chosen.append(int(i))
+        return np.asarray(chosen + skipped[: n - len(chosen)], dtype=np.int64)
+
+
 def top_documents_table(
-    W: np.ndarray, corpus: Corpus, n: int | None = N_TOP_DOCUMENTS, snippet_length: int = SNIPPET_LENGTH
+    W: np.ndarray, corpus: Corpus, n: int | None = N_TOP_DOCUMENTS, snippet_length: int = SNIPPET_LENGTH,
+    *, X: sp.spmatrix | None = None, near_duplicate: float = NEAR_DUPLICATE_SIMILARITY,
 ) -> pd.DataFrame:
     """Each topic's ``n`` most representative documents (all with ``n=None``).
 
     Documents are ranked by their weight in the topic (ties: document order);
-    documents with zero weight are not listed.
+    documents with zero weight are not listed. With ``X`` (the TF-IDF matrix) and
+    ``n`` given, a candidate whose cosine similarity with a document already
+    chosen for the topic is above ``near_duplicate`` (default
+    :data:`NEAR_DUPLICATE_SIMILARITY`, 0.9) is skipped and the next one taken;
+    skipped documents are listed (after the others) only when the topic has fewer
+    than ``n`` documents that are not near-duplicates.
 
     Columns: ``topic``, ``rank``, ``document_id``, ``weight``, ``share`` (the
     topic's part of the document's topic mass), ``snippet``, then ``label`` when
@@ -84,12 +122,15 @@ def top_documents_table(
     """
     W = np.asarray(W, dtype=np.float64)
     shares = topic_shares(W)
+    dedup = _NearDuplicates(X, near_duplicate) if X is not None and n is not None else None
     parts = []
     for t in range(W.shape[1]):
         col = W[:, t]
         order = np.argsort(-col, kind="stable")
         order = order[col[order] > 0]
-        if n is not None:
+        if dedup is not None and n is not None:
+            order = dedup.pick(order, n)
+        elif n is not None:
             order = order[:n]
         parts.append((t, order))
     rows = np.concatenate([o for _, o in parts]) if parts else np.zeros(0, dtype=int)
