@@ -323,3 +323,98 @@ def test_near_duplicates_go_last_when_places_remain():
     assert everything["document_id"].tolist() == ["0", "2", "3", "1"]  # listed last, not lost
     assert everything["rank"].tolist() == [1, 2, 3, 4]
     assert top_documents_table(W, corpus, 2)["document_id"].tolist() == ["0", "1"]  # without X: by weight
+
+
+# -- looking: notebook display, figures, pyLDAvis inputs -------------------------------------------
+
+
+def test_repr_html_is_a_compact_escaped_summary(newsroom_report):
+    renamed = newsroom_report.relabel_topics({0: "<script>alert(1)</script>"})
+    out = renamed._repr_html_()
+    assert "<script>" not in out and "&lt;script&gt;alert(1)&lt;/script&gt;" in out
+    assert out.count("<tr>") == 1 + 6 and "6 topics" in out and "240 documents" in out
+    assert "http" not in out
+
+
+def test_figures_display_in_a_fresh_kernel_without_pyplot():
+    """What IPython calls to show an object (``_repr_png_`` / ``_repr_html_``), in a process
+    where pyplot was never imported (so no inline backend registered Figure)."""
+    import subprocess
+    import sys
+
+    code = """
+import sys
+import topicmf as tm
+rep = tm.discover("newsroom", n_topics=6, n_restarts=1)
+figs = rep.figures()
+assert "matplotlib.pyplot" not in sys.modules
+for name, fig in figs.items():
+    png = fig._repr_png_()
+    assert png[:8] == b"\\x89PNG\\r\\n\\x1a\\n" and len(png) > 5000, name
+    assert fig.savefig is not None
+page = figs._repr_html_()
+assert page.count("data:image/png;base64,") == 4
+assert "matplotlib.pyplot" not in sys.modules
+print("ok")
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0 and done.stdout.strip().endswith("ok"), done.stderr[-2000:]
+
+
+def test_figures_is_still_a_dict_of_figures(newsroom_report, tmp_path):
+    from matplotlib.figure import Figure
+
+    figs = newsroom_report.figures()
+    assert isinstance(figs, dict) and set(figs) == {"top_terms", "topic_sizes", "topic_similarity", "confidence"}
+    assert all(isinstance(f, Figure) for f in figs.values())
+    figs["topic_sizes"].savefig(tmp_path / "sizes.png")
+    assert (tmp_path / "sizes.png").stat().st_size > 1000
+
+
+def test_similarity_order_puts_related_topics_together():
+    from topicmf.report.figures import similarity_order
+
+    rng = np.random.default_rng(0)
+    base = rng.random((3, 50)) ** 4
+    H = np.vstack([base[i] + 0.05 * rng.random(50) for i in (0, 1, 2, 0, 1, 2, 0, 1, 2)])
+    order = similarity_order(H @ H.T / np.outer(np.linalg.norm(H, axis=1), np.linalg.norm(H, axis=1)))
+    assert sorted(order) == list(range(9))
+    blocks = [int(t) % 3 for t in order]  # topics t and t+3 share a base
+    assert all(len(set(blocks[i:i + 3])) == 1 for i in (0, 3, 6)), blocks
+
+
+def test_similarity_figure_is_ordered_and_names_every_topic(newsroom_report):
+    fig = newsroom_report.figures()["topic_similarity"]
+    ax = fig.axes[0]
+    names = [t.get_text() for t in ax.get_yticklabels()]
+    assert sorted(names) == sorted(f"{t}: {lab}" for t, lab in enumerate(newsroom_report.topic_labels))
+    from topicmf.metrics import cosine_rows
+    from topicmf.report.figures import similarity_order
+
+    order = similarity_order(cosine_rows(newsroom_report.H, newsroom_report.H))
+    assert [int(n.split(":")[0]) for n in names] == order.tolist()
+
+
+def test_to_pyldavis_inputs(newsroom_report):
+    data = newsroom_report.to_pyldavis()
+    assert set(data) == {"topic_term_dists", "doc_topic_dists", "doc_lengths", "vocab", "term_frequency"}
+    k, m = newsroom_report.H.shape
+    assert data["topic_term_dists"].shape == (k, m) and data["doc_topic_dists"].shape == (240, k)
+    np.testing.assert_allclose(data["topic_term_dists"].sum(axis=1), 1.0)
+    np.testing.assert_allclose(data["doc_topic_dists"].sum(axis=1), 1.0)
+    assert len(data["vocab"]) == m == len(data["term_frequency"]) and len(set(data["vocab"])) == m
+    assert (data["term_frequency"] > 0).all() and (data["doc_lengths"] > 0).all()
+    assert data["doc_lengths"].sum() == data["term_frequency"].sum()
+    # counts agree with X: a term is counted in a document exactly where X is non-zero
+    counts = newsroom_report.term_counts
+    assert (counts > 0).toarray().tolist() == (newsroom_report.X > 0).toarray().tolist()
+
+
+def test_to_pyldavis_zero_rows_become_uniform():
+    texts = ["bank rates economy growth"] * 4 + ["goal match striker league"] * 4 + ["the and of"]
+    rep = tm.discover(texts, n_topics=2, vectorizer=tm.TextVectorizer())
+    data = rep.to_pyldavis()
+    np.testing.assert_allclose(data["doc_topic_dists"][-1], [0.5, 0.5])
+    assert data["doc_lengths"][-1] == 0
+    pyLDAvis = pytest.importorskip("pyLDAvis")
+    pyLDAvis.prepare(**data)

@@ -2,10 +2,15 @@
 
 Each function takes the report's tables or arrays and returns a new Figure, so
 figures work in notebooks, scripts and servers alike and never change inputs.
+The figures are :class:`ReportFigure`: a ``Figure`` that also renders itself as PNG
+for IPython (``_repr_png_``), so it displays in a fresh Jupyter kernel where pyplot
+was never imported (IPython only knows how to show a plain ``Figure`` once the inline
+backend is active).
 """
 
 from __future__ import annotations
 
+import io
 import math
 
 import numpy as np
@@ -16,6 +21,8 @@ from matplotlib.ticker import MaxNLocator
 from ..metrics import cosine_rows
 
 __all__ = [
+    "ReportFigure",
+    "similarity_order",
     "top_terms_figure",
     "topic_sizes_figure",
     "topic_similarity_figure",
@@ -25,6 +32,38 @@ __all__ = [
 ]
 
 _BLUE = "#3b6ea5"
+#: Resolution of a figure rendered for a notebook (``ReportFigure._repr_png_``).
+NOTEBOOK_DPI = 80
+
+
+class ReportFigure(Figure):
+    """A matplotlib ``Figure`` that shows itself in Jupyter without pyplot.
+
+    ``_repr_png_`` renders with ``savefig`` (the Agg renderer) into memory; the
+    figure and its canvas are not changed. Everything else is ``Figure``.
+    """
+
+    def _repr_png_(self) -> bytes:
+        buf = io.BytesIO()
+        self.savefig(buf, format="png", dpi=NOTEBOOK_DPI)
+        return buf.getvalue()
+
+
+def similarity_order(S: np.ndarray) -> np.ndarray:
+    """An order of the rows of a similarity matrix that puts similar rows together:
+    the leaves of average-linkage hierarchical clustering on ``1 - S`` (identity for k < 3)."""
+    S = np.asarray(S, dtype=np.float64)
+    k = S.shape[0]
+    if k < 3:
+        return np.arange(k)
+    from scipy.cluster.hierarchy import leaves_list, linkage, optimal_leaf_ordering
+    from scipy.spatial.distance import squareform
+
+    D = np.clip(1.0 - (S + S.T) / 2.0, 0.0, 2.0)
+    np.fill_diagonal(D, 0.0)
+    condensed = squareform(D, checks=False)
+    Z = linkage(condensed, method="average")
+    return np.asarray(leaves_list(optimal_leaf_ordering(Z, condensed)), dtype=np.int64)
 
 
 def top_terms_figure(top_terms: pd.DataFrame, labels: list[str], n_terms: int = 8, cols: int = 5) -> Figure:
@@ -33,7 +72,7 @@ def top_terms_figure(top_terms: pd.DataFrame, labels: list[str], n_terms: int = 
     k = len(topics)
     cols = max(1, min(cols, k))
     rows = max(1, math.ceil(k / cols))
-    fig = Figure(figsize=(3.2 * cols, 0.32 * n_terms * rows + 0.6 * rows), layout="constrained")
+    fig = ReportFigure(figsize=(3.2 * cols, 0.32 * n_terms * rows + 0.6 * rows), layout="constrained")
     axes = fig.subplots(rows, cols, squeeze=False)
     for ax in axes.ravel()[k:]:
         ax.set_visible(False)
@@ -52,7 +91,7 @@ def top_terms_figure(top_terms: pd.DataFrame, labels: list[str], n_terms: int = 
 
 def topic_sizes_figure(topics: pd.DataFrame) -> Figure:
     """Documents per topic (dominant topic), largest first."""
-    fig = Figure(figsize=(7, 0.35 * len(topics) + 1.2), layout="constrained")
+    fig = ReportFigure(figsize=(7, 0.35 * len(topics) + 1.2), layout="constrained")
     ax = fig.subplots()
     names = [f"{t}: {lab}" for t, lab in zip(topics["topic"], topics["topic_label"])]
     y = np.arange(len(topics))[::-1]
@@ -68,29 +107,38 @@ def topic_sizes_figure(topics: pd.DataFrame) -> Figure:
 
 
 def topic_similarity_figure(H: np.ndarray, labels: list[str]) -> Figure:
-    """Cosine similarity between topics (rows of H): which topics overlap."""
+    """Cosine similarity between topics (rows of H): which topics overlap.
+
+    Rows and columns are in :func:`similarity_order` (hierarchical clustering), so
+    groups of related topics form blocks on the diagonal; both axes name each topic
+    (number and label), values are written in the cells up to 20 topics.
+    """
     S = cosine_rows(H, H)
     k = S.shape[0]
-    size = max(4.0, 0.45 * k + 2.5)
-    fig = Figure(figsize=(size + 1.0, size), layout="constrained")
+    order = similarity_order(S)
+    S = S[np.ix_(order, order)]
+    size = max(4.0, 0.38 * k + 3.0)
+    fontsize = 8 if k <= 20 else 7
+    fig = ReportFigure(figsize=(size + 1.2, size), layout="constrained")
     ax = fig.subplots()
     im = ax.imshow(S, vmin=0, vmax=1, cmap="Blues")
-    names = [f"{t}: {labels[t]}" for t in range(k)]
-    ax.set_xticks(np.arange(k), [str(t) for t in range(k)], fontsize=8)
-    ax.set_yticks(np.arange(k), names, fontsize=8)
+    names = [f"{t}: {labels[t]}" for t in order]
+    ax.set_xticks(np.arange(k), [str(t) for t in order], fontsize=fontsize)
+    ax.set_yticks(np.arange(k), names, fontsize=fontsize)
     if k <= 20:
         for i in range(k):
             for j in range(k):
                 ax.text(j, i, f"{S[i, j]:.2f}", ha="center", va="center", fontsize=6,
                         color="white" if S[i, j] > 0.6 else "black")
-    fig.colorbar(im, ax=ax, shrink=0.8, label="cosine similarity of term weights")
+    fig.colorbar(im, ax=ax, shrink=0.6, label="cosine similarity of term weights")
+    ax.set_xlabel("topic (ordered by hierarchical clustering)", fontsize=8)
     ax.set_title("Topic similarity", fontsize=11, loc="left")
     return fig
 
 
 def confidence_figure(document_topics: pd.DataFrame, threshold: float) -> Figure:
     """Distribution of each document's share of its dominant topic (its confidence)."""
-    fig = Figure(figsize=(7, 3.2), layout="constrained")
+    fig = ReportFigure(figsize=(7, 3.2), layout="constrained")
     ax = fig.subplots()
     ax.hist(document_topics["share"], bins=list(np.linspace(0, 1, 21)), color=_BLUE, edgecolor="white")
     ax.axvline(threshold, color="#b03a2e", linestyle="--", label=f"low confidence below {threshold:.2f}")
@@ -106,7 +154,7 @@ def confidence_figure(document_topics: pd.DataFrame, threshold: float) -> Figure
 def _panel_grid(k: int, cols: int, width: float, height: float, title: str) -> tuple[Figure, np.ndarray]:
     cols = max(1, min(cols, k))
     rows = max(1, math.ceil(k / cols))
-    fig = Figure(figsize=(width * cols, height * rows + 0.7), layout="constrained")
+    fig = ReportFigure(figsize=(width * cols, height * rows + 0.7), layout="constrained")
     axes = fig.subplots(rows, cols, squeeze=False, sharex=True, sharey=True)
     for ax in axes.ravel()[k:]:
         ax.set_visible(False)
@@ -143,7 +191,7 @@ def topics_per_class_figure(table: pd.DataFrame, column: str, value: str = "shar
     grid = table.pivot(index="topic", columns=column, values=value).sort_index()
     names = table.drop_duplicates("topic").set_index("topic")["topic_label"]
     k, c = grid.shape
-    fig = Figure(figsize=(max(5.0, 0.7 * c + 4.0), max(3.0, 0.32 * k + 1.6)), layout="constrained")
+    fig = ReportFigure(figsize=(max(5.0, 0.7 * c + 4.0), max(3.0, 0.32 * k + 1.6)), layout="constrained")
     ax = fig.subplots()
     im = ax.imshow(grid.to_numpy(), vmin=0, vmax=max(float(np.nanmax(grid.to_numpy())), 1e-9), cmap="Blues",
                    aspect="auto")

@@ -23,18 +23,14 @@ from ..defaults import LOW_CONFIDENCE, N_DIVERSITY_TERMS, N_TOP_DOCUMENTS, N_TOP
 from ..model import TopicModel
 from ..provenance import library_versions
 from ..vectorize import binary_document_term
+from . import display, over_time, pyldavis, shaping, tables, writers
 from . import figures as _figures
-from . import over_time, shaping, tables, writers
 
 if TYPE_CHECKING:
     from ..factorize import TopicNMF
     from ..vectorize import TextVectorizer
 
 __all__ = ["TopicReport"]
-
-
-def _displayable(fig: Any) -> Any:
-    return fig
 
 
 def _plain(v: Any) -> Any:
@@ -280,11 +276,11 @@ class TopicReport:
     def plot_topics_over_time(self, time_column: str = "date", freq: str = "M", *,
                               value: str = "share") -> Any:
         """:func:`~topicmf.report.figures.topics_over_time_figure` of :meth:`topics_over_time`."""
-        return _displayable(_figures.topics_over_time_figure(self.topics_over_time(time_column, freq), value))
+        return _figures.topics_over_time_figure(self.topics_over_time(time_column, freq), value)
 
     def plot_topics_per_class(self, column: str = "label", *, value: str = "share") -> Any:
         """:func:`~topicmf.report.figures.topics_per_class_figure` of :meth:`topics_per_class`."""
-        return _displayable(_figures.topics_per_class_figure(self.topics_per_class(column), column, value))
+        return _figures.topics_per_class_figure(self.topics_per_class(column), column, value)
 
     # -- shaping without refitting ------------------------------------------------
     def _derive(self, **changes: Any) -> TopicReport:
@@ -460,14 +456,45 @@ class TopicReport:
         return TopicModel(self.vectorizer, self.model, low_confidence=self.low_confidence, info=info)
 
     # -- figures and writers -----------------------------------------------------
-    def figures(self) -> dict[str, Any]:
-        """The report's matplotlib Figures by name."""
-        return {
+    def figures(self) -> display.FigureSet:
+        """The report's matplotlib Figures by name (a dict; in Jupyter it shows them all).
+
+        Each is a :class:`~topicmf.report.figures.ReportFigure`, which displays in a
+        notebook without pyplot; ``fig.savefig(path)`` writes it.
+        """
+        return display.FigureSet({
             "top_terms": _figures.top_terms_figure(self.top_terms, self.topic_labels),
             "topic_sizes": _figures.topic_sizes_figure(self.topics),
             "topic_similarity": _figures.topic_similarity_figure(self.H, self.topic_labels),
             "confidence": _figures.confidence_figure(self.document_topics, self.low_confidence),
-        }
+        })
+
+    def _repr_html_(self) -> str:
+        """A compact summary (model numbers and the topic table) for Jupyter."""
+        return display.summary_html(self)
+
+    @cached_property
+    def term_counts(self) -> sp.csr_matrix:
+        """Token counts per document over the vocabulary, shape (n_documents, n_terms)
+        (tokenized again with the fitted vectorizer's analyzer; computed once)."""
+        return pyldavis.term_counts(self.vectorizer, self.corpus.texts)
+
+    def to_pyldavis(self) -> dict[str, Any]:
+        """The keyword arguments of ``pyLDAvis.prepare(**report.to_pyldavis())``.
+
+        ``topic_term_dists`` (rows of H) and ``doc_topic_dists`` (rows of W) are
+        divided by their totals (all-zero rows become uniform); ``doc_lengths`` and
+        ``term_frequency`` are token counts over the vocabulary; ``vocab`` holds the
+        readable term labels (made unique). pyLDAvis is not needed to build it.
+        """
+        vocab: list[str] = []
+        seen: set[str] = set()
+        stems = self.vectorizer.get_feature_names_out()
+        for label, stem in zip(self.term_labels, stems):
+            name = str(label) if str(label) not in seen else f"{label} ({stem})"
+            seen.add(name)
+            vocab.append(name)
+        return pyldavis.pyldavis_inputs(self.W, self.H, self.term_counts, vocab)
 
     def to_csv(self, directory: str) -> list[str]:
         """Write topics, top_terms, top_documents, document_topics and summary; return paths."""
