@@ -23,7 +23,7 @@ LAYERS = {
     "factorize": 3,
     "metrics": 4, "model": 4,
     "report": 5,
-    "pipeline": 6, "select": 6,
+    "pipeline": 6, "select": 6, "distributed": 6,
     "cli": 7, "__main__": 7,
 }
 

@@ -130,3 +130,28 @@ def test_results_do_not_depend_on_the_thread_count():
     for other in runs[1:]:
         np.testing.assert_array_equal(other.components_, runs[0].components_)
         np.testing.assert_array_equal(other.restart_losses_, runs[0].restart_losses_)
+
+
+def test_same_topics_on_every_backend():
+    """The seed gives the same topics on Aesara and PyTensor (a reference written on Aesara)."""
+    import json
+    from pathlib import Path
+
+    from topicmf.metrics import top_term_indices
+
+    ref = json.loads((Path(__file__).parent / "data" / "newsroom_k6_seed0.json").read_text())
+    vec = tm.TextVectorizer(min_df=2)
+    X = vec.fit_transform(tm.load_corpus("newsroom"))
+    m = tm.TopicNMF(6, random_state=0).fit(X)
+    labels = vec.get_term_labels()
+    assert [[str(labels[j]) for j in row] for row in top_term_indices(m.components_, 10)] == ref["top_terms"]
+    np.testing.assert_allclose(m.restart_losses_, ref["restart_losses"], rtol=1e-12)
+
+
+def test_backend_is_the_one_asked_for():
+    import os
+
+    wanted = os.environ.get("TOPICMF_BACKEND")
+    if not wanted:
+        pytest.skip("TOPICMF_BACKEND is not set (the automatic choice is in use)")
+    assert NAME == wanted

@@ -13,6 +13,7 @@ import pandas as pd
 
 from .corpora import Corpus, load_corpus
 from .defaults import LOW_CONFIDENCE, N_RESTARTS, N_TOP_DOCUMENTS, N_TOP_TERMS, N_TOPICS, PROGRESS_MIN_DOCUMENTS
+from .preprocess.tokenize import LETTERS_TOKEN_PATTERN
 from .vectorize import TextVectorizer
 
 __all__ = ["discover", "default_vectorizer"]
@@ -31,10 +32,14 @@ def default_vectorizer(n_documents: int, n_topics: int = N_TOPICS) -> TextVector
     - ``stemmer="porter"``: on BBC and AG News it gave the same or better
       coherence, diversity and label agreement than Snowball (see
       ``scripts/evaluate.py``); both come with NLTK and need no data.
+    - Tokens are words of 3+ letters (no digits, no underscores): on bug
+      reports and forum posts, ids, hex strings, ``__`` runs and two-letter
+      debris ("ve", "ca") otherwise make topics of their own.
     """
     min_df = 2 if n_documents < 1000 else (3 if n_documents < 10000 else 5)
     max_df = min(0.5, max(0.2, 1.0 / max(n_topics, 1))) if n_documents >= 20 else 1.0
-    return TextVectorizer(min_df=min_df, max_df=max_df, sublinear_tf=True, stemmer="porter")
+    return TextVectorizer(min_df=min_df, max_df=max_df, sublinear_tf=True, stemmer="porter",
+                          token_pattern=LETTERS_TOKEN_PATTERN, min_token_length=3)
 
 
 def discover(

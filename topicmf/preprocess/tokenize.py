@@ -19,13 +19,24 @@ from nltk.tokenize import RegexpTokenizer
 from .normalize import Accents, normalize_text
 from .stopwords import NLTK_DATA_HINT
 
-__all__ = ["Analyzer", "make_stemmer", "DEFAULT_TOKEN_PATTERN"]
+__all__ = ["Analyzer", "make_stemmer", "DEFAULT_TOKEN_PATTERN", "LETTERS_TOKEN_PATTERN"]
 
 #: Words of two or more letters/digits: the default token. It cannot backtrack,
 #: so it runs on Python's ``re``; NLTK 3.10 sends every pattern through the
 #: ``regex`` engine under a timeout (its ReDoS guard), about 3x slower. Any
 #: other pattern goes through NLTK's ``RegexpTokenizer`` and keeps that guard.
 DEFAULT_TOKEN_PATTERN = r"(?u)\b\w\w+\b"
+#: Words made of letters only (no digits, no underscores): a run of word
+#: characters is a token only when every character is a letter, so ``foo_bar``,
+#: ``x86`` and ``0x1f`` give nothing and punctuation runs never do. Runs in
+#: linear time (``\w+`` runs filtered with ``str.isalpha``); what
+#: :func:`topicmf.pipeline.default_vectorizer` uses.
+LETTERS_TOKEN_PATTERN = r"(?u)\b[^\W\d_]+\b"
+_WORD_RUNS = re.compile(r"\w+")
+
+
+def _letter_runs(text: str) -> list[str]:
+    return [t for t in _WORD_RUNS.findall(text) if t.isalpha()]
 
 # word -> stem, per (stemmer, lemmatizer): stemming is a pure function, so one
 # memo serves every Analyzer in the process.
@@ -35,6 +46,8 @@ _STEM_MEMOS: dict[tuple[str | None, str | None], dict[str, str]] = {}
 def _make_tokenizer(pattern: str) -> Callable[[str], list[str]]:
     if pattern == DEFAULT_TOKEN_PATTERN:
         return re.compile(pattern).findall
+    if pattern == LETTERS_TOKEN_PATTERN:
+        return _letter_runs
     return RegexpTokenizer(pattern).tokenize
 
 Stemmer = Literal["snowball", "porter"]
