@@ -144,12 +144,12 @@ def test_pickle_payload_refused(saved, tmp_path):
 
 # -- fitted state owned by the estimators ---------------------------------------------
 NON_DEFAULT_NMF = {
-    "n_topics": 3, "n_components": None, "l1_W": 0.01, "l1_H": 0.02, "l2_W": 0.03, "l2_H": 0.04,
+    "n_topics": 3, "n_components": None, "l1_W": 0.01, "l1_H": 0.02, "sparsity": 0.05, "l2_W": 0.03, "l2_H": 0.04,
     "optimizer": "mu", "n_restarts": 3, "init": "nndsvd", "max_iter": 40, "tol": 1e-3, "inner_sweeps": 2,
     "race": False, "dtype": "float32", "random_state": 7, "n_jobs": 1, "n_threads": 1, "verbose": 0,
 }
 NON_DEFAULT_VEC = {
-    "lowercase": False, "accents": "keep", "token_pattern": r"(?u)\b\w{3,}\b", "min_token_length": 3,
+    "clean": "on", "cleaner_options": {"tex": False, "boilerplate_min_df": 3}, "lowercase": False, "accents": "keep", "token_pattern": r"(?u)\b\w{3,}\b", "min_token_length": 3,
     "numbers": "keep", "stop_words": ["alpha", "beta"], "extra_stop_words": ["gamma"], "stemmer": "porter",
     "lemmatizer": None, "ngram_range": (1, 2), "min_df": 2, "max_df": 0.9, "max_features": 500,
     "sublinear_tf": True, "norm": "l1", "dtype": "float32",
@@ -347,3 +347,23 @@ def test_save_is_atomic(report, saved, tmp_path, monkeypatch):
     assert open(saved, "rb").read() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.topicmf"]
     assert tm.load_model(saved).n_topics == 6
+
+
+def test_saved_model_reapplies_the_same_cleaning(tmp_path):
+    """transform_texts of a loaded model cleans new documents exactly as at training."""
+    sig = "Sent from my corporate phone, all rights reserved"
+    rng = np.random.default_rng(0)
+    words = ["hadoop", "yarn", "hive", "broker", "queue", "table", "partition", "consumer", "scheduler"]
+    docs = [f"The {' '.join(rng.choice(words, 4))} cluster failed http://host/{i}/log see trace.\n{sig}"
+            for i in range(60)]
+    vec = tm.TextVectorizer(clean="auto", min_df=1)
+    X = vec.fit_transform(docs)
+    assert vec.cleaner_ is not None and "urls" in vec.cleaner_.active_rules_
+    assert not any(t.startswith(("http", "host", "corpor", "phone")) for t in vec.get_feature_names_out())
+    nmf = tm.TopicNMF(3, n_restarts=1, random_state=0).fit(X)
+    path = tm.save_model(tm.TopicModel(vec, nmf), tmp_path / "clean.topicmf")
+    loaded = tm.load_model(path)
+    new = ["The yarn cluster failed http://other/host/path again.\n" + sig]
+    assert (loaded.vectorizer.transform(new) != vec.transform(new)).nnz == 0
+    assert loaded.vectorizer.cleaner_.transform(new) == vec.cleaner_.transform(new)
+    np.testing.assert_array_equal(loaded.transform(new), tm.TopicModel(vec, nmf).transform(new))

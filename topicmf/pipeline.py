@@ -32,6 +32,10 @@ def default_vectorizer(n_documents: int, n_topics: int = N_TOPICS) -> TextVector
     - ``stemmer="porter"``: on BBC and AG News it gave the same or better
       coherence, diversity and label agreement than Snowball (see
       ``scripts/evaluate.py``); both come with NLTK and need no data.
+    - ``clean="auto"``: the cleaning stage drops syntax debris (URLs, paths,
+      stack traces, logs, code, markup...) and corpus boilerplate, each rule
+      family only where the corpus shows it (see
+      :mod:`topicmf.preprocess.clean` for what each rule did on each corpus).
     - Tokens are words of 3+ letters (no digits, no underscores): on bug
       reports and forum posts, ids, hex strings, ``__`` runs and two-letter
       debris ("ve", "ca") otherwise make topics of their own.
@@ -39,7 +43,7 @@ def default_vectorizer(n_documents: int, n_topics: int = N_TOPICS) -> TextVector
     min_df = 2 if n_documents < 1000 else (3 if n_documents < 10000 else 5)
     max_df = min(0.5, max(0.2, 1.0 / max(n_topics, 1))) if n_documents >= 20 else 1.0
     return TextVectorizer(min_df=min_df, max_df=max_df, sublinear_tf=True, stemmer="porter",
-                          token_pattern=LETTERS_TOKEN_PATTERN, min_token_length=3)
+                          token_pattern=LETTERS_TOKEN_PATTERN, min_token_length=3, clean="auto")
 
 
 def discover(

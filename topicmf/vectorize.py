@@ -19,6 +19,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.utils.validation import check_is_fitted
 
 from .corpora import Corpus
+from .preprocess.clean import TextCleaner
 from .preprocess.normalize import Accents
 from .preprocess.stopwords import resolve_stop_words
 from .preprocess.tokenize import DEFAULT_TOKEN_PATTERN, Analyzer, Lemmatizer, Numbers, Stemmer
@@ -77,6 +78,17 @@ class TextVectorizer(TransformerMixin, BaseEstimator):
 
     Parameters
     ----------
+    clean : {"off", "auto", "on"}, default="off"
+        The cleaning stage before tokenizing
+        (:class:`~topicmf.preprocess.clean.TextCleaner`): syntax debris (URLs,
+        e-mail addresses, paths, stack traces, log lines, code blocks, markup,
+        TeX, long numbers, reply headers) and boilerplate lines repeated
+        across the corpus. ``"auto"`` applies a rule family only where the
+        corpus shows it; ``"on"`` every family; ``"off"`` none.
+        :func:`topicmf.pipeline.default_vectorizer` uses ``"auto"``.
+    cleaner_options : dict, optional
+        Other :class:`TextCleaner` settings (switch one family off:
+        ``{"tex": False}``).
     lowercase : bool, default=True
     accents : {"strip", "keep"} or None, default="strip"
         Unicode handling: ``"strip"`` removes accents after NFKD decomposition.
@@ -112,6 +124,9 @@ class TextVectorizer(TransformerMixin, BaseEstimator):
     idf_ : ndarray of shape (n_terms,)
     stop_words_ : frozenset of str
         The stop words in force (``stop_words`` and ``extra_stop_words`` resolved).
+    cleaner_ : TextCleaner or None
+        The fitted cleaning stage (None with ``clean="off"``); ``cleaner_.stats_``
+        says what it removed.
     term_labels_ : ndarray of str, shape (n_terms,)
         Readable label per column: the most frequent surface form of the stem.
     n_empty_documents_ : int
@@ -132,6 +147,8 @@ class TextVectorizer(TransformerMixin, BaseEstimator):
     def __init__(
         self,
         *,
+        clean: Literal["off", "auto", "on"] = "off",
+        cleaner_options: dict[str, Any] | None = None,
         lowercase: bool = True,
         accents: Accents | None = "strip",
         token_pattern: str = DEFAULT_TOKEN_PATTERN,
@@ -149,6 +166,8 @@ class TextVectorizer(TransformerMixin, BaseEstimator):
         norm: Literal["l2", "l1"] | None = "l2",
         dtype: Any = np.float64,
     ) -> None:
+        self.clean = clean
+        self.cleaner_options = cleaner_options
         self.lowercase = lowercase
         self.accents = accents
         self.token_pattern = token_pattern
@@ -168,6 +187,16 @@ class TextVectorizer(TransformerMixin, BaseEstimator):
 
     def _validate_params(self) -> None:
         """Check every setting (the constructor's rules, applied when fitting and loading)."""
+        if self.clean not in ("off", "auto", "on"):
+            raise _err("clean", "'off', 'auto' or 'on'", self.clean)
+        if self.cleaner_options is not None:
+            if not isinstance(self.cleaner_options, dict) or "mode" in self.cleaner_options:
+                raise _err("cleaner_options", "None or a dict of TextCleaner settings (not 'mode')",
+                           self.cleaner_options)
+            try:
+                TextCleaner(mode="on", **self.cleaner_options)._validate_params()
+            except (TypeError, ValueError) as exc:
+                raise _err("cleaner_options", f"TextCleaner settings ({exc})", self.cleaner_options) from None
         for name in ("lowercase", "sublinear_tf"):
             if not isinstance(getattr(self, name), (bool, np.bool_)):
                 raise _err(name, "True or False", getattr(self, name))
@@ -275,6 +304,12 @@ class TextVectorizer(TransformerMixin, BaseEstimator):
         if n_docs == 0:
             raise ValueError("TextVectorizer: the corpus is empty (0 documents); nothing to vectorize.")
         self._validate_params()
+        if self.clean != "off":
+            cleaner = TextCleaner(mode=self.clean, **(self.cleaner_options or {}))
+            texts = cleaner.fit_transform(texts)
+            self.cleaner_: TextCleaner | None = cleaner
+        else:
+            self.cleaner_ = None
         analyzer = self._build_analyzer()
         tfidf = self._make_tfidf(analyzer)
         analyzer.start_recording()
@@ -326,7 +361,11 @@ class TextVectorizer(TransformerMixin, BaseEstimator):
         X : scipy.sparse.csr_matrix, shape (n_documents, n_terms)
         """
         check_is_fitted(self, "tfidf_")
-        X = sp.csr_matrix(self.tfidf_.transform(_texts_of(raw_documents)))
+        texts = _texts_of(raw_documents)
+        cleaner = getattr(self, "cleaner_", None)
+        if cleaner is not None:
+            texts = cleaner.transform(texts)
+        X = sp.csr_matrix(self.tfidf_.transform(texts))
         X.sort_indices()
         return X
 
@@ -379,6 +418,7 @@ class TextVectorizer(TransformerMixin, BaseEstimator):
             "term_labels": [str(t) for t in self.term_labels_],
             "n_documents": int(self.n_documents_),
             "n_empty_documents": int(self.n_empty_documents_),
+            "cleaner": self.cleaner_.to_dict() if getattr(self, "cleaner_", None) is not None else None,
         }
         return {"params": params, "fitted": fitted}, {"idf": np.asarray(self.idf_, dtype=np.float64)}
 
@@ -434,6 +474,11 @@ class TextVectorizer(TransformerMixin, BaseEstimator):
         vec.term_labels_ = np.array(labels, dtype=object)
         vec.n_documents_ = int(fitted["n_documents"])
         vec.n_empty_documents_ = int(fitted["n_empty_documents"])
+        cleaner_doc = fitted.get("cleaner")
+        if (cleaner_doc is None) != (vec.clean == "off"):
+            raise ValueError(f"TextVectorizer state: clean={vec.clean!r} but the cleaner's state is "
+                             f"{'missing' if cleaner_doc is None else 'present'}.")
+        vec.cleaner_ = TextCleaner.from_dict(cleaner_doc) if cleaner_doc is not None else None
         return vec
 
     def __sklearn_tags__(self):
