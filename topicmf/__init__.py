@@ -11,6 +11,7 @@ from importlib import import_module
 from typing import Any
 
 from .corpora import Corpus, list_corpora, load_corpus
+from .readers import CorpusInputError, CorpusInputWarning, InputTooLargeError
 from .synthetic import SyntheticCorpus, make_planted_corpus
 from .vectorize import TextVectorizer, binary_document_term
 
@@ -31,6 +32,9 @@ _LAZY = {
 
 __all__ = [
     "Corpus",
+    "CorpusInputError",
+    "CorpusInputWarning",
+    "InputTooLargeError",
     "KSelection",
     "SyntheticCorpus",
     "TextVectorizer",
