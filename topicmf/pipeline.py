@@ -12,7 +12,15 @@ from typing import Any
 import pandas as pd
 
 from .corpora import Corpus, load_corpus
-from .defaults import LOW_CONFIDENCE, N_RESTARTS, N_TOP_DOCUMENTS, N_TOP_TERMS, N_TOPICS, PROGRESS_MIN_DOCUMENTS
+from .defaults import (
+    DISCOVER_SPARSITY,
+    LOW_CONFIDENCE,
+    N_RESTARTS,
+    N_TOP_DOCUMENTS,
+    N_TOP_TERMS,
+    N_TOPICS,
+    PROGRESS_MIN_DOCUMENTS,
+)
 from .preprocess.tokenize import LETTERS_TOKEN_PATTERN
 from .vectorize import TextVectorizer
 
@@ -85,6 +93,8 @@ def discover(
         Passed to :class:`~topicmf.report.TopicReport`.
     **model_options
         Any other :class:`~topicmf.TopicNMF` parameter (``l1_H``, ``optimizer``, ``n_jobs``...).
+        ``sparsity`` defaults to :data:`topicmf.defaults.DISCOVER_SPARSITY` (0.2): sparse
+        coding on, relative to the data, so one default holds from small to large corpora.
 
     Returns
     -------
@@ -126,7 +136,7 @@ def discover(
         stages.set_postfix_str(f"fitting {n_restarts} restarts on {X.shape[0]:,} x {X.shape[1]:,}")
 
     t0 = time.perf_counter()
-    options = {"race": False, **model_options}
+    options = {"race": False, "sparsity": DISCOVER_SPARSITY, **model_options}
     model = TopicNMF(n_topics=n_topics, n_restarts=n_restarts, random_state=random_state,
                      verbose=int(bool(show)), **options)
     W = model.fit_transform(X)
