@@ -24,16 +24,20 @@ Output files
 
 from __future__ import annotations
 
+import _thread
 import argparse
 import logging
 import os
 import re
 import secrets
 import shutil
+import signal
 import sys
 import tempfile
+import threading
 import time
 import warnings
+import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -335,9 +339,14 @@ def _cli_message(exc: BaseException, args: argparse.Namespace) -> str:
         return _one_line(str(exc))
     if isinstance(exc, MemoryError):
         return "out of memory; try a smaller corpus, fewer --topics or a higher --min-df"
+    if isinstance(exc, zlib.error):  # a corrupt deflate stream inside a model file's zip
+        where = getattr(args, "model", None) or getattr(args, "input", None)
+        return _one_line(f"{_show(where)}: corrupt compressed data ({exc})" if where else f"corrupt data ({exc})")
     if isinstance(exc, OSError) and not hasattr(exc, "problem") and exc.errno is not None:
         return _one_line(_os_message(exc))
     message = _one_line(str(exc)) or type(exc).__name__
+    if message.startswith("TextVectorizer: ") and getattr(args, "input", None):
+        message = f"{_show(args.input)}: {message[len('TextVectorizer: '):]}"  # about this corpus
     for old, new in _OPTION_NAMES:
         message = message.replace(old, new)
     if "max_df corresponds to < documents than min_df" in message and "--min-df" not in message:
@@ -353,7 +362,7 @@ def _cli_message(exc: BaseException, args: argparse.Namespace) -> str:
 def _is_user_error(exc: BaseException) -> bool:
     if isinstance(exc, (KeyError, IndexError)):
         return False  # LookupErrors, but bugs
-    return isinstance(exc, (CliError, ValueError, OSError, LookupError, ImportError, MemoryError))
+    return isinstance(exc, (CliError, ValueError, OSError, LookupError, ImportError, MemoryError, zlib.error))
 
 
 def _out(text: str = "") -> None:
@@ -365,8 +374,9 @@ def _out(text: str = "") -> None:
 
 
 def _note(args: argparse.Namespace, message: str) -> None:
+    """A note on stderr, ``topicmf COMMAND: message`` (none with ``--quiet``)."""
     if not args.quiet:
-        print(message, file=sys.stderr)
+        print(f"topicmf {args.command}: {message}", file=sys.stderr)
 
 
 # -- output folders -----------------------------------------------------------------------
@@ -381,20 +391,22 @@ class _Folder:
     folders it created if they are still empty (a failed run leaves nothing).
     """
 
-    def __init__(self, path: Path, option: str) -> None:
+    def __init__(self, path: Path, option: str, shown: str | os.PathLike[str] | None = None) -> None:
         self.path = path
         self.option = option
+        self.shown = _show(path if shown is None else shown)
         self.created: list[Path] = []
 
     def _fail(self, problem: str) -> CliError:
-        return CliError(f"{self.option} {_show(self.path)}: {problem}")
+        return CliError(f"{self.option} {self.shown}: {problem}")
 
     def prepare(self, names: Sequence[str] = ()) -> None:
         path = self.path
+        subject = "" if self.shown == _show(path) else f"{_show(path)} "
         if path.is_symlink() and not path.exists():
-            raise self._fail("is a broken symbolic link")
+            raise self._fail(f"{subject}is a broken symbolic link")
         if path.exists() and not path.is_dir():
-            raise self._fail("is a file, not a folder")
+            raise self._fail(f"{subject}is a file, not a folder")
         missing, p = [], path
         while not os.path.lexists(p) and p != p.parent:
             missing.append(p)
@@ -461,14 +473,14 @@ class _Staging:
 
 
 @contextmanager
-def _writing(option: str, folder: Path) -> Iterator[None]:
+def _writing(option: str, shown: str | os.PathLike[str]) -> Iterator[None]:
     """Turn an OSError while writing outputs (a full disk, a vanished folder...) into one line."""
     try:
         yield
     except BrokenPipeError:
         raise
     except OSError as exc:
-        raise CliError(f"{option} {_show(folder)}: cannot write the outputs ({_os_message(exc)}); "
+        raise CliError(f"{option} {_show(shown)}: cannot write the outputs ({_os_message(exc)}); "
                        "the files already there are unchanged") from None
 
 
@@ -554,7 +566,7 @@ def _run_discover(args: argparse.Namespace, corpus_source: Any, n_topics: int, r
 
     t0 = time.perf_counter()
     out = _Folder(Path(args.out), "--out")
-    model_folder = _Folder(Path(save_model).parent, "--save-model") if save_model else None
+    model_folder = _Folder(Path(save_model).parent, "--save-model", save_model) if save_model else None
     if save_model and Path(save_model).is_dir():
         raise CliError(f"--save-model {_show(save_model)}: is a folder; give the path of a model file")
     if save_model and isinstance(corpus_source, str) and _same_file(save_model, corpus_source):
@@ -580,7 +592,7 @@ def _run_discover(args: argparse.Namespace, corpus_source: Any, n_topics: int, r
             if save_model:
                 from .model import save_model as _save
 
-                with _writing("--save-model", Path(save_model).parent):
+                with _writing("--save-model", save_model):
                     model_path = _save(report, save_model)
             written = stage.commit(staged)
     except BaseException:
@@ -602,7 +614,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     from .corpora import load_corpus
 
     corpus = load_corpus("newsroom")
-    _note(args, f"topicmf demo: the bundled corpus, {corpus!r}")
+    _note(args, f"the bundled corpus, {corpus!r}")
     return _run_discover(args, corpus, args.topics, N_RESTARTS, 0, ["html", "csv"], None)
 
 
@@ -638,13 +650,13 @@ def _cmd_transform(args: argparse.Namespace) -> int:
     for other, what in ((args.input, "input"), (args.model, "model file")):
         if _same_file(out, other):
             raise CliError(f"--out {_show(out)}: is the {what}; choose another path")
-    folder = _Folder(out.parent, "--out")
+    folder = _Folder(out.parent, "--out", out)
     folder.prepare()
     try:
         model = load_model(args.model)
         corpus = _load(args)
         table = model.transform_texts(corpus)
-        with _writing("--out", folder.path), _Staging(folder.path, "--out") as stage:
+        with _writing("--out", out), _Staging(folder.path, "--out") as stage:
             _write_table(table, stage.dir / out.name, safe=not args.no_formula_guard)
             stage.commit([out.name])
     except BaseException:
@@ -774,6 +786,35 @@ def _diagnostics(command: str, quiet: bool) -> Iterator[None]:
         logging.disable(saved[2])
 
 
+@contextmanager
+def _no_lost_interrupts() -> Iterator[None]:
+    """Ctrl-C that lands in a finaliser (``__del__``, run by the garbage collector) is not lost.
+
+    Python cannot raise an exception out of a finaliser: it prints "Exception
+    ignored in ..." with a traceback and carries on, so the run would finish as
+    if never interrupted. While a command runs, such a KeyboardInterrupt is
+    delivered again a moment later from another thread (``_thread.interrupt_main``),
+    so it surfaces in ordinary code.
+    """
+    previous = sys.unraisablehook
+
+    def hook(unraisable: Any) -> None:
+        if (unraisable.exc_type is not None and issubclass(unraisable.exc_type, KeyboardInterrupt)
+                and threading.current_thread() is threading.main_thread()
+                and signal.getsignal(signal.SIGINT) is signal.default_int_handler):
+            again = threading.Timer(0.01, _thread.interrupt_main)
+            again.daemon = True
+            again.start()
+            return
+        previous(unraisable)
+
+    sys.unraisablehook = hook
+    try:
+        yield
+    finally:
+        sys.unraisablehook = previous
+
+
 def _detach_stdout() -> None:
     """Point the stdout file descriptor at the null device, so the exit flush cannot fail again."""
     try:
@@ -799,7 +840,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``topicmf`` command; return the exit code (see the module docstring)."""
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args, extra = parser.parse_known_args(argv)
+        if extra:  # named by the command they were given to, not by "topicmf"
+            command = f"topicmf {args.command}" if getattr(args, "command", None) else "topicmf"
+            raise _UsageError(f"{command}: error: unrecognized arguments: {' '.join(extra)} "
+                              f"(see '{command} --help')")
     except _UsageError as exc:
         _error_line(str(exc))
         return EXIT_BAD_INPUT
@@ -818,7 +863,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _detach_stdout()
         return EXIT_BROKEN_PIPE
     command = f"topicmf {args.command}"
-    with _diagnostics(command, args.quiet):
+    with _diagnostics(command, args.quiet), _no_lost_interrupts():
         try:
             code = args.handler(args)
             try:
