@@ -77,3 +77,83 @@ def test_python_dash_m(tmp_path):
 
     r = subprocess.run([sys.executable, "-m", "topicmf", "corpora"], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0 and "newsroom" in r.stdout
+
+
+def test_vectorizer_options_reach_the_model(tmp_path, capsys):
+    (tmp_path / "stop.txt").write_text("# my list\nbank\nrates\n\n", encoding="utf-8")
+    rc = main(["discover", "newsroom", "--topics", "3", "--restarts", "2", "--min-df", "3", "--max-df", "0.4",
+               "--ngrams", "1,2", "--stop-words", str(tmp_path / "stop.txt"), "--jobs", "1",
+               "--out", str(tmp_path / "rep"), "--format", "csv", "-q"])
+    assert rc == 0
+    s = json.loads((tmp_path / "rep" / "summary.json").read_text())
+    vec = s["vectorizer_settings"]
+    assert (vec["min_df"], vec["max_df"], vec["ngram_range"]) == (3, 0.4, "(1, 2)")
+    assert vec["stop_words"] == "['bank', 'rates']"  # the summary shows a list by its repr
+    assert s["model_settings"]["n_jobs"] == 1
+    terms = pd.read_csv(tmp_path / "rep" / "top_terms.csv")["term"]
+    assert not terms.isin(["bank", "rates"]).any()
+
+
+def test_options_not_given_keep_the_default_vectorizer(monkeypatch, tmp_path):
+    import topicmf.pipeline
+
+    seen = {}
+
+    def fake(corpus, **kwargs):
+        seen.update(kwargs)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(topicmf.pipeline, "discover", fake)
+    assert main(["discover", "newsroom", "--topics", "3", "--out", str(tmp_path / "r"), "-q"]) == 130
+    assert seen["vectorizer"] is None and "n_jobs" not in seen
+    assert main(["discover", "newsroom", "--topics", "3", "--stop-words", "none", "--max-df", "1",
+                 "--out", str(tmp_path / "r"), "-q"]) == 130
+    vec = seen["vectorizer"]
+    assert vec.stop_words is None and vec.max_df == 1 and isinstance(vec.max_df, int)
+    assert vec.min_df == topicmf.pipeline.default_vectorizer(240, 3).min_df  # the default kept
+
+
+def test_formula_guard_on_by_default_and_opt_out(tmp_path, capsys, monkeypatch):
+    import topicmf.pipeline
+
+    data = tm.load_corpus("newsroom").to_frame()
+    data.loc[0, "id"] = "=HYPERLINK(\"http://x\")"
+    data.loc[1, "title"] = "@SUM(A1:A9)"
+    src = tmp_path / "docs.csv"
+    data.to_csv(src, index=False)
+    model = tmp_path / "m.topicmf"
+    seen = {}
+    real = topicmf.pipeline.discover
+
+    def spy(*args, **kwargs):
+        seen["report"] = real(*args, **kwargs)
+        return seen["report"]
+
+    monkeypatch.setattr(topicmf.pipeline, "discover", spy)
+    assert main(["discover", str(src), "--topics", "3", "--restarts", "1", "--out", str(tmp_path / "safe"),
+                 "--format", "csv", "--save-model", str(model), "-q"]) == 0
+    ids = pd.read_csv(tmp_path / "safe" / "document_topics.csv", keep_default_na=False)["document_id"]
+    assert "'=HYPERLINK(\"http://x\")" in set(ids)
+    monkeypatch.setattr(topicmf.pipeline, "discover", lambda *a, **k: seen["report"])
+    assert main(["discover", str(src), "--topics", "3", "--out", str(tmp_path / "raw"), "--format", "csv",
+                 "--no-formula-guard", "-q"]) == 0
+    ids = pd.read_csv(tmp_path / "raw" / "document_topics.csv", keep_default_na=False)["document_id"]
+    assert "=HYPERLINK(\"http://x\")" in set(ids)
+
+    for name, flags, want in (("s.csv", [], "'@SUM(A1:A9)"), ("r.csv", ["--no-formula-guard"], "@SUM(A1:A9)"),
+                              ("s.tsv", [], "'@SUM(A1:A9)"), ("s.jsonl", [], "@SUM(A1:A9)")):
+        assert main(["transform", str(model), str(src), "--out", str(tmp_path / name), *flags, "-q"]) == 0
+        path = tmp_path / name
+        table = (pd.read_json(path, lines=True) if name.endswith(".jsonl")
+                 else pd.read_csv(path, sep="\t" if name.endswith(".tsv") else ",", keep_default_na=False))
+        assert want in set(table["title"]), (name, table["title"].head(3).tolist())
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no staging or temp files left
+
+
+def test_select_k_comma_list_parses():
+    from topicmf.cli import _topics_range
+
+    assert _topics_range("4,6") == [4, 6]
+    assert _topics_range("6,4,6") == [4, 6]
+    assert _topics_range("4:10:3") == [4, 7, 10]
+    assert _topics_range("5") == [5]
