@@ -29,11 +29,17 @@ def normalize_rows(M: np.ndarray) -> np.ndarray:
 
 
 def term_counts(vectorizer: Any, texts: Sequence[str]) -> sp.csr_matrix:
-    """Token counts of ``texts`` over the fitted vocabulary, shape (n_documents, n_terms)."""
+    """Token counts of ``texts`` over the fitted vocabulary, shape (n_documents, n_terms):
+    the vectorizer's own cleaning stage and analyzer, so a count is non-zero exactly
+    where ``vectorizer.transform(texts)`` is."""
     from sklearn.feature_extraction.text import CountVectorizer
 
+    texts = list(texts)
+    cleaner = getattr(vectorizer, "cleaner_", None)  # the cleaning stage X was built after, if any
+    if cleaner is not None:
+        texts = cleaner.transform(texts)
     counter = CountVectorizer(analyzer=vectorizer.tfidf_.build_analyzer(), vocabulary=vectorizer.vocabulary_)
-    C = sp.csr_matrix(counter.transform(list(texts)), dtype=np.int64)
+    C = sp.csr_matrix(counter.transform(texts), dtype=np.int64)
     C.sort_indices()
     return C
 

@@ -508,9 +508,29 @@ class TopicReport:
         """One workbook, a sheet per table (needs openpyxl)."""
         return writers.write_excel(self, path)
 
-    def to_html(self, path: str) -> str:
-        """One self-contained HTML file (figures embedded, text escaped); returns the path."""
+    def to_html(self, path: str, *, interactive: bool = False) -> str:
+        """One self-contained HTML file (text escaped, no network); returns the path.
+
+        ``interactive=False``: the static report (figures as embedded PNGs, no
+        script). ``interactive=True``: :meth:`to_interactive_html`.
+        """
+        if interactive:
+            return self.to_interactive_html(path)
         return writers.write_html(self, path)
+
+    def to_interactive_html(self, path: str) -> str:
+        """The interactive report in one self-contained file; returns the path.
+
+        A map of the topics (placed by similarity, sized by share), each topic's
+        terms with an LDAvis-style relevance slider, topics over time and per class
+        when the corpus has a date column or class columns, and a sortable,
+        searchable table of each topic's best documents. Plain SVG and a small
+        script written for it; no library, no network; all text escaped. See
+        :mod:`topicmf.report.interactive`.
+        """
+        from .interactive import write_interactive_html
+
+        return write_interactive_html(self, path)
 
     def __repr__(self) -> str:
         return (f"TopicReport({self.H.shape[0]} topics, {len(self.corpus)} documents, "
