@@ -777,6 +777,22 @@ def test_disk_full_in_the_real_writer(work, fake_fit, capsys, monkeypatch):
     assert snapshot(work.out) == work.before and not leftovers(work.out)
 
 
+def test_fault_while_moving_outputs_into_place_says_what_was_replaced(work, fake_fit, capsys, monkeypatch):
+    real = os.replace
+
+    def fail_second(src, dst, *args, **kwargs):
+        if Path(dst).name == "top_terms.csv" and ".topicmf-staging-" not in str(dst):
+            raise OSError(errno.EIO, "Input/output error", str(dst))
+        return real(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(os, "replace", fail_second)
+    code, out, err = run(["discover", "newsroom", *FAKE_FIT, "--out", "out", "--format", "csv"], capsys)
+    one_line_error(code, err, "discover", "--out out", "top_terms.csv", "input/output error",
+                   "1 of 5 files were replaced", out=out)
+    after = snapshot(work.out)
+    assert after["top_terms.csv"] == work.before["top_terms.csv"] and not leftovers(work.out)
+
+
 # -- interrupts -------------------------------------------------------------------------------
 
 

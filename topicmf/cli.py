@@ -373,6 +373,11 @@ def _out(text: str = "") -> None:
         raise _StdoutClosed from None
 
 
+def _progress(args: argparse.Namespace) -> bool:
+    """Progress bars: on a terminal, unless ``--quiet`` (never in a log or a pipe)."""
+    return not args.quiet and sys.stderr is not None and sys.stderr.isatty()
+
+
 def _note(args: argparse.Namespace, message: str) -> None:
     """A note on stderr, ``topicmf COMMAND: message`` (none with ``--quiet``)."""
     if not args.quiet:
@@ -452,16 +457,23 @@ class _Staging:
 
     def __init__(self, folder: Path, option: str) -> None:
         self.folder = folder
+        self.option = option
         try:
             self.dir = Path(tempfile.mkdtemp(prefix=".topicmf-staging-", dir=folder))
         except OSError as exc:
             raise CliError(f"{option} {_show(folder)}: cannot write in this folder ({_reason(exc)})") from None
 
     def commit(self, paths: Sequence[str]) -> list[str]:
-        done = []
+        done: list[str] = []
         for staged in paths:
             name = Path(staged).name
-            os.replace(self.dir / name, self.folder / name)
+            try:
+                os.replace(self.dir / name, self.folder / name)
+            except OSError as exc:
+                if not done:
+                    raise  # nothing replaced yet: the caller says the old files are unchanged
+                raise CliError(f"{self.option} {_show(self.folder)}: cannot move {name} into place "
+                               f"({_os_message(exc)}); {len(done)} of {len(paths)} files were replaced") from None
             done.append(str(self.folder / name))
         return done
 
@@ -586,7 +598,7 @@ def _run_discover(args: argparse.Namespace, corpus_source: Any, n_topics: int, r
             options["n_jobs"] = args.jobs
         vec = _vectorizer(args, len(corpus), n_topics) if hasattr(args, "min_df") else None
         report = discover(corpus, n_topics=n_topics, n_restarts=restarts, random_state=seed,
-                          vectorizer=vec, progress=not args.quiet, **options)
+                          vectorizer=vec, progress=_progress(args), **options)
         with _writing("--out", out.path), _Staging(out.path, "--out") as stage:
             staged = _write_report(report, stage.dir, formats, safe)
             if save_model:
@@ -706,7 +718,7 @@ def _cmd_select_k(args: argparse.Namespace) -> int:
         _check_topics(corpus, args.topics)
         vec = _vectorizer(args, len(corpus), args.topics[len(args.topics) // 2])
         sel = select_k(corpus, args.topics, n_restarts=args.restarts, random_state=args.seed,
-                       n_jobs=args.jobs, vectorizer=vec, progress=not args.quiet)
+                       n_jobs=args.jobs, vectorizer=vec, progress=_progress(args))
         with _writing("--out", out.path), _Staging(out.path, "--out") as stage:
             written = stage.commit(sel.write(stage.dir))  # written in the private folder, moved in
     except BaseException:
