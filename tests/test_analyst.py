@@ -420,3 +420,18 @@ def test_to_pyldavis_zero_rows_become_uniform():
     assert data["doc_lengths"][-1] == 0
     pyLDAvis = pytest.importorskip("pyLDAvis")
     pyLDAvis.prepare(**data)
+
+
+@pytest.mark.slow
+def test_bbc_top_documents_hold_no_two_copies_of_one_article():
+    from conftest import shared_corpus_path
+
+    rep = tm.discover(shared_corpus_path("bbc"), n_topics=5, n_restarts=2, label_column="label")
+    X = sp.csr_matrix(rep.X)
+    norms = np.sqrt(np.asarray(X.multiply(X).sum(axis=1)).ravel())
+    rows = {doc_id: i for i, doc_id in enumerate(rep.corpus.ids)}
+    for _, part in rep.top_documents.groupby("topic"):
+        idx = [rows[d] for d in part["document_id"]]
+        S = (X[idx] @ X[idx].T).toarray() / np.outer(norms[idx], norms[idx])
+        np.fill_diagonal(S, 0)
+        assert S.max() <= 0.9, part["document_id"].tolist()

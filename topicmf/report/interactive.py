@@ -376,12 +376,13 @@ _SCRIPT = r"""
       return {x: W / 2 + (tp.x || 0) * (W / 2 - pad), y: H / 2 - (tp.y || 0) * (H / 2 - pad),
               r: 6 + 34 * Math.sqrt(maxShare > 0 ? (tp.share || 0) / maxShare : 0)};
     });
+    var gap = topics.length <= 12 ? 36 : 3;  // room for the names written under the circles
     for (var pass = 0; pass < 200; pass++) {
       var moved = false;
       for (var i = 0; i < spots.length; i++) {
         for (var j = i + 1; j < spots.length; j++) {
           var a = spots[i], b = spots[j], dx = b.x - a.x, dy = b.y - a.y;
-          var d = Math.sqrt(dx * dx + dy * dy), need = a.r + b.r + 3;
+          var d = Math.sqrt(dx * dx + dy * dy), need = a.r + b.r + gap;
           if (d >= need) { continue; }
           if (d < 1e-6) { dx = 1; dy = (j - i) % 2 ? 1 : -1; d = Math.sqrt(2); }
           var push = (need - d) / 2;
