@@ -252,7 +252,7 @@ def test_markdown_escapes_every_cell(which, request):
     assert len(topics) == 1 + len(report.topics) and all(len(row) == ncols for row in topics)
     assert topics[0] == list(report.topics.columns)
     for row, (_, expected) in zip(topics[1:], report.topics.iterrows()):
-        assert row[1] == expected["label"].replace("\n", " ")  # round trip: literal text kept
+        assert row[1] == expected["topic_label"].replace("\n", " ")  # round trip: literal text kept
         assert row[-1] == expected["top_terms"].replace("\n", " ")
     # no code spans, links, images or raw HTML can start
     for line in md.split("\n"):
@@ -271,7 +271,7 @@ def test_escape_markdown_cell():
 def test_markdown_of_a_normal_report_reads_as_before(newsroom_report, tmp_path):
     md = newsroom_report.to_markdown()
     assert md.startswith("# Topic report\n\n| measure | value |\n|---|---|\n| corpus | newsroom")
-    assert "| topic | label | size | share | coherence_npmi |" in md
+    assert "| topic | topic_label | size | share | coherence_npmi |" in md
     path = writers.write_markdown(newsroom_report, tmp_path / "sub" / "report.md")
     assert Path(path).read_text(encoding="utf-8") == md
 

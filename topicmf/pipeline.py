@@ -87,7 +87,7 @@ def discover(
     random_state : int or None, default=0
         Seed: the same call gives the same report.
     progress : bool, optional
-        Progress bars on stderr (shown only when stderr is a terminal);
+        Progress bars on stderr (never drawn when stderr is not a terminal);
         default: on for corpora of ``PROGRESS_MIN_DOCUMENTS`` (5,000) documents or more.
     n_top_terms, n_top_documents, low_confidence
         Passed to :class:`~topicmf.report.TopicReport`.
@@ -104,7 +104,7 @@ def discover(
     --------
     >>> import topicmf as tm
     >>> report = tm.discover("newsroom", n_topics=6)
-    >>> report.topics[["topic", "label", "size"]].shape
+    >>> report.topics[["topic", "topic_label", "size"]].shape
     (6, 3)
     """
     from .factorize import TopicNMF
@@ -114,8 +114,8 @@ def discover(
     t0 = time.perf_counter()
     corpus = load_corpus(corpus_or_texts, text_column=text_column, id_column=id_column, label_column=label_column)
     timings["load_seconds"] = time.perf_counter() - t0
-    show = progress if progress is not None else (
-        len(corpus) >= PROGRESS_MIN_DOCUMENTS and sys.stderr is not None and sys.stderr.isatty())
+    on_terminal = sys.stderr is not None and sys.stderr.isatty()
+    show = on_terminal and (progress if progress is not None else len(corpus) >= PROGRESS_MIN_DOCUMENTS)
     stages = None
     if show:
         from tqdm.auto import tqdm

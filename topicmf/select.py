@@ -112,13 +112,18 @@ class KSelection:
 
     def write(self, directory: str | Path) -> list[str]:
         """``select_k.csv``, ``lineage.csv``, ``select_k.png`` and ``explanation.txt``; returns paths."""
+        from .report.writers import atomic_open  # atomic, symlink-safe writes as the report's
+
         out = Path(directory)
         out.mkdir(parents=True, exist_ok=True)
         paths = [out / "select_k.csv", out / "lineage.csv", out / "select_k.png", out / "explanation.txt"]
-        self.table.to_csv(paths[0], index=False)
-        self.lineage.to_csv(paths[1], index=False)
-        self.plot().savefig(paths[2], dpi=110)
-        paths[3].write_text(self.explain() + "\n", encoding="utf-8")
+        for frame, path in ((self.table, paths[0]), (self.lineage, paths[1])):
+            with atomic_open(path, "w") as fh:
+                frame.to_csv(fh, index=False)
+        with atomic_open(paths[2], "wb") as fh:
+            self.plot().savefig(fh, dpi=110, format="png")
+        with atomic_open(paths[3], "w") as fh:
+            fh.write(self.explain() + "\n")
         return [str(p) for p in paths]
 
 

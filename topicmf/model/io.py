@@ -193,7 +193,7 @@ def _open_checked(path: Path) -> tuple[dict[str, Any], dict[str, bytes]]:
                 members[name] = _read_member(zf, path, name, limit)
     except zipfile.BadZipFile as exc:
         raise _bad(path, f"not a readable topicmf model file (corrupt or truncated zip archive: {exc}).") from None
-    except (EOFError, OSError, zipfile.LargeZipFile, NotImplementedError, RuntimeError) as exc:
+    except (EOFError, OSError, zipfile.LargeZipFile, NotImplementedError, RuntimeError, zlib.error) as exc:
         raise _bad(path, f"cannot read the model file (truncated or corrupt: {exc}).") from None
     except ValueError as exc:
         if str(exc).startswith(str(path)):

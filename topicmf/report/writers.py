@@ -91,7 +91,7 @@ def _create_temp(dest: Path) -> tuple[int, Path]:
 
 
 @contextmanager
-def _atomic_open(path: str | Path, mode: str = "w") -> Iterator[IO[Any]]:
+def atomic_open(path: str | Path, mode: str = "w") -> Iterator[IO[Any]]:
     """Open a temporary file for writing; on success it replaces ``path``.
 
     Parameters
@@ -126,8 +126,12 @@ def _atomic_open(path: str | Path, mode: str = "w") -> Iterator[IO[Any]]:
         raise
 
 
+#: The old private name (kept for callers inside the package).
+_atomic_open = atomic_open
+
+
 def _write_text(path: str | Path, text: str) -> str:
-    with _atomic_open(path, "w") as fh:
+    with atomic_open(path, "w") as fh:
         fh.write(text)
     return str(path)
 
@@ -243,7 +247,7 @@ def write_csv(report: TopicReport, directory: str | Path, *, safe: bool = True) 
         if safe:
             frame = neutralise_formulas(frame)
         path = out / f"{name}.csv"
-        with _atomic_open(path, "w") as fh:
+        with atomic_open(path, "w") as fh:
             # CRLF rows (RFC 4180): a field holding a bare CR or LF is then quoted, not split
             frame.to_csv(fh, index=False, lineterminator="\r\n")
         paths.append(str(path))
@@ -504,7 +508,7 @@ def write_excel(report: TopicReport, path: str | Path, *, safe: bool = True) -> 
         _write_sheet(wb, "summary", _summary_frame(report.summary()), safe)
         for name in _TABLES:
             _write_sheet(wb, name, getattr(report, name), safe)
-        with _atomic_open(path, "wb") as fh:
+        with atomic_open(path, "wb") as fh:
             wb.save(fh)
     except BaseException:
         _discard_workbook(wb)
