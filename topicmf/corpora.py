@@ -82,6 +82,10 @@ class Corpus:
     n_non_string_texts : int
         Texts that were not strings in the input (numbers, lists, objects) and were
         converted with ``str()``.
+    index : pandas.Index or None
+        The caller's DataFrame index (row labels), kept so report tables join back
+        onto that frame; None for files, folders and lists. A DataFrame without an
+        id column gives its (unique) row labels as document ids.
 
     Notes
     -----
@@ -98,6 +102,7 @@ class Corpus:
     name: str = "<memory>"
     n_replaced_bytes: int = 0
     n_non_string_texts: int = 0
+    index: pd.Index | None = None
 
     __hash__ = None  # type: ignore[assignment]  # lists and a DataFrame inside: unhashable
 
@@ -109,6 +114,8 @@ class Corpus:
             raise ValueError(f"Corpus: {len(self.labels)} labels for {n} texts.")
         if len(self.metadata) not in (0, n) or (len(self.metadata) == 0 and self.metadata.shape[1]):
             raise ValueError(f"Corpus: metadata has {len(self.metadata)} rows for {n} texts.")
+        if self.index is not None and len(self.index) != n:
+            raise ValueError(f"Corpus: index has {len(self.index)} labels for {n} texts.")
         seen: dict[str, int] = {}
         for i, doc_id in enumerate(self.ids):
             if doc_id in seen:
@@ -131,6 +138,8 @@ class Corpus:
             and self.n_non_string_texts == other.n_non_string_texts
             and list(self.metadata.columns) == list(other.metadata.columns)
             and self.metadata.reset_index(drop=True).equals(other.metadata.reset_index(drop=True))
+            and ((self.index is None and other.index is None)
+                 or (self.index is not None and other.index is not None and self.index.equals(other.index)))
         )
 
     def __len__(self) -> int:
@@ -257,6 +266,7 @@ def _from_frame(
     name: str,
     n_bad: int,
     notes: list[tuple[type[Warning], str]],
+    keep_index: bool = False,
 ) -> Corpus:
     shown = name if name.isprintable() else repr(name)
     columns = list(map(str, frame.columns))
@@ -271,6 +281,7 @@ def _from_frame(
             raise CorpusInputError(
                 f"{shown}: {role}={col!r} is not a column; its columns are {_columns_text(columns)}{hint}."
             )
+    index = frame.index.copy() if keep_index else None
     frame = frame.reset_index(drop=True)
     texts: list[str] = []
     n_other, first_other = 0, (0, "")
@@ -303,6 +314,8 @@ def _from_frame(
                 f"document {gaps[0]}; every document needs an id."
             )
         ids = [_to_text(v) for v in values]
+    elif index is not None and index.is_unique:
+        ids = [str(v) for v in index]  # a DataFrame's own row labels are its documents' identity
     else:
         ids = [str(i) for i in range(len(frame))]
     labels = None
@@ -318,6 +331,7 @@ def _from_frame(
         name=name,
         n_replaced_bytes=n_bad,
         n_non_string_texts=n_other,
+        index=index,
     )
 
 
@@ -461,7 +475,8 @@ def load_corpus(
         )
     if id_column is None and "id" in frame.columns and text_column != "id":
         id_column = "id"
-    corpus = _from_frame(frame, text_column, id_column, label_column, name, n_bad, notes)
+    keep_index = isinstance(source, pd.DataFrame)
+    corpus = _from_frame(frame, text_column, id_column, label_column, name, n_bad, notes, keep_index)
     for category, message in notes:
         warnings.warn(message, category, stacklevel=2)
     logger.info("loaded %s", corpus)
