@@ -57,6 +57,8 @@ N_DIVERSITY_WORDS = 25
 N_BOILERPLATE_SHOWN = 15
 #: boilerplate thresholds compared with the default in the ablation
 OTHER_BOILERPLATE_SHARES = (0.0005, 0.005)
+#: auto-mode thresholds compared with the default in the ablation
+OTHER_AUTO_SHARES = (0.01,)
 #: share of documents left out of each noise resample
 RESAMPLE_DROP = 0.01
 
@@ -228,11 +230,15 @@ def measure_corpus(name: str, k: int, path: Path, ablation: bool, max_docs: int 
     for share in OTHER_BOILERPLATE_SHARES:
         variants.append((f"boilerplate_max_share={share:g}", TextCleaner(boilerplate_max_share=share)))
     variants.append(('mode="on" (every family)', TextCleaner(mode="on")))
+    for share in OTHER_AUTO_SHARES:
+        variants.append((f"auto_min_share={share:g}", TextCleaner(auto_min_share=share)))
     for label, variant in variants:
         out = variant.fit_transform(texts)
         extra = ""
         if label.startswith("boilerplate_max_share"):
             extra = f" [{len(variant.boilerplate_lines_)} lines]"
+        elif label.startswith("auto_min_share"):
+            extra = f" [{len(variant.active_rules_)} active]"
         print_quality(label + extra, topic_scores(out, labels, k, B, vocab, debris), default)
 
 

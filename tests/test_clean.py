@@ -140,7 +140,13 @@ def test_log_lines():
             "[WARN] Some problems were encountered\n"
             "Jul 19, 2005 7:41:35 AM org.example.Broker stop\n"
             "What should we do?")
-    assert clean_one("log_lines", text) == "The server restarts in a loop:\n\nWhat should we do?"
+    assert clean_one("log_lines", text) == (
+        "The server restarts in a loop:\nserver.Startup: listening on 8080\nfs.Trash: slow trash\nheartbeat sent\n"
+        "failed to flush\nBroker started | main\nSome problems were encountered\norg.example.Broker stop\n"
+        "What should we do?")
+    # a level word inside a sentence, or a time without a level, is prose
+    prose = "At 10:30:00 the ERROR light was on.\nThe INFO desk opened at 9."
+    assert clean_one("log_lines", prose) == prose
 
 
 def test_code_blocks_jira_and_markdown():
@@ -462,10 +468,13 @@ def test_pathological_1mb_input_is_linear(name):
 
 
 def test_multi_megabyte_pasted_log():
-    line = "2016-05-03 12:57:15,387 INFO org.example.Storage: Lock on /data/dn/in_use.lock acquired by 5314@host\n"
+    line = ("2016-05-03 12:57:15,387 INFO [main] org.example.server.Storage: Lock on /data/dn/in_use.lock "
+            "acquired by 5314@host\n\tat org.example.server.Storage.lock(Storage.java:12)\n")
     doc = "The datanode formats its storage.\n" + line * (4 * MB // len(line)) + "Why?"
     cleaner = TextCleaner()
     t0 = time.perf_counter()
     out = cleaner.fit_transform([doc, "A short note about storage."])
     assert time.perf_counter() - t0 < 10.0
-    assert out[0] == "The datanode formats its storage.\n\nWhy?"
+    lines = out[0].split("\n")
+    assert lines[0] == "The datanode formats its storage." and lines[-1] == "Why?"
+    assert set(lines[1:-1]) - {""} == {": Lock on acquired by 5314@host"}  # the logger name went with paths
