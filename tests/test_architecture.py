@@ -7,6 +7,7 @@ corpora -> preprocess -> vectorize -> factorize -> model -> report -> pipeline/s
 from __future__ import annotations
 
 import ast
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -161,4 +162,26 @@ assert after == levels, (levels, after)
 print("ok")
 """
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stdout + done.stderr[-2000:]
+
+
+def test_unwritable_home_falls_back_to_a_private_compile_folder(tmp_path):
+    """No writable home: one warning line, and the backend compiles in a folder only we can write."""
+    code = """
+import warnings
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    from topicmf.factorize import _backend
+mine = [str(w.message) for w in caught if "home folder is not writable" in str(w.message)]
+assert len(mine) == 1 and "\\n" not in mine[0], mine
+import os, stat
+folder = _backend.config.base_compiledir
+st = os.stat(folder)
+assert folder.startswith(os.environ["TMPDIR"]) and stat.S_IMODE(st.st_mode) & 0o022 == 0, (folder, oct(st.st_mode))
+print("ok")
+"""
+    env = {**os.environ, "HOME": str(tmp_path / "missing" / "home"), "TMPDIR": str(tmp_path)}
+    env.pop("AESARA_FLAGS", None)
+    env.pop("PYTENSOR_FLAGS", None)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, env=env)
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stdout + done.stderr[-2000:]

@@ -87,6 +87,20 @@ def _writable_home(backend: str) -> bool:
     return os.access(target, os.W_OK | os.X_OK)
 
 
+def _private_folder(backend: str) -> Path:
+    """A compile folder only this user can write (compiled modules are imported and run)."""
+    uid = os.getuid() if hasattr(os, "getuid") else 0
+    folder = Path(tempfile.gettempdir()) / f"topicmf-{backend}-{uid}"
+    try:
+        folder.mkdir(mode=0o700, exist_ok=True)
+        info = folder.lstat()
+        if folder.is_symlink() or (hasattr(os, "getuid") and info.st_uid != uid) or info.st_mode & 0o022:
+            raise PermissionError(folder)
+        return folder
+    except OSError:
+        return Path(tempfile.mkdtemp(prefix=f"topicmf-{backend}-"))
+
+
 class _DropMessage(logging.Filter):
     def __init__(self, text: str) -> None:
         super().__init__()
@@ -116,7 +130,7 @@ def _import_backend(name: str) -> Any:
     if "blas__ldflags" not in flags and "blas.ldflags" not in flags:
         extra.append("blas__ldflags=")
     if "base_compiledir" not in flags and not _writable_home(name):
-        tmp = Path(tempfile.gettempdir()) / f"topicmf-{name}-{os.getuid() if hasattr(os, 'getuid') else 0}"
+        tmp = _private_folder(name)
         extra.append(f"base_compiledir={tmp}")
         warnings.warn(
             f"topicmf: the home folder is not writable; {name} compiles topicmf's kernels in {tmp} "
