@@ -164,3 +164,20 @@ def test_transform_texts_matches_document_topics(report, newsroom):
     assert list(scored.columns) == list(dt.columns)
     assert scored.index.equals(dt.index)
     assert (scored["topic"] == dt["topic"]).mean() > 0.95
+
+
+def test_empty_and_duplicate_topics_are_said_not_hidden():
+    """An L1 penalty so strong that H is all zero must not look like k identical real topics."""
+    import warnings
+
+    import topicmf as tm
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        report = tm.discover("newsroom", n_topics=3, n_restarts=1, l1_H=1e6)
+    said = [str(w.message) for w in caught if "empty topic" in str(w.message)]
+    assert said and "3 empty topic(s)" in said[0]
+    assert set(report.topics["topic_label"]) == {"(empty topic)"}
+    summary = report.summary()
+    assert summary["empty_topics"] == [0, 1, 2]
+    assert "degenerate topics" in report.to_markdown()

@@ -20,6 +20,7 @@ __all__ = [
     "topic_shares",
     "document_index",
     "document_topics_table",
+    "degenerate_topics",
     "with_corpus_columns",
 ]
 
@@ -47,11 +48,37 @@ def unit_topics(W: np.ndarray, H: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return W * norms, H / norms[:, None]
 
 
+def degenerate_topics(H: np.ndarray, similarity: float = 0.99) -> tuple[list[int], list[tuple[int, int]]]:
+    """Topics that say nothing: all-zero rows of H, and pairs of near-identical rows.
+
+    Returns
+    -------
+    empty : list of int
+        Topics whose term weights are all zero (e.g. an L1 penalty too strong).
+    duplicates : list of (int, int)
+        Pairs ``(a, b)``, ``a < b``, of non-empty topics with cosine similarity above ``similarity``.
+    """
+    H = np.asarray(H, dtype=np.float64)
+    norms = np.linalg.norm(H, axis=1)
+    empty = [int(t) for t in np.flatnonzero(norms == 0)]
+    live = np.flatnonzero(norms > 0)
+    U = H[live] / norms[live, None]
+    S = U @ U.T
+    duplicates = [(int(live[i]), int(live[j])) for i in range(len(live)) for j in range(i + 1, len(live))
+                  if S[i, j] > similarity]
+    return empty, duplicates
+
+
 def topic_labels(H: np.ndarray, term_labels: Sequence[str], n: int = N_LABEL_TERMS) -> list[str]:
-    """A readable name per topic: its ``n`` heaviest distinct surface terms joined by " / "."""
+    """A readable name per topic: its ``n`` heaviest distinct surface terms joined by " / "
+    (``"(empty topic)"`` for a topic whose term weights are all zero)."""
     labels = []
+    H = np.asarray(H)
     order = top_term_indices(H, max(n * 3, n))
-    for row in order:
+    for t, row in enumerate(order):
+        if not np.any(H[t]):
+            labels.append("(empty topic)")
+            continue
         words: list[str] = []
         for j in row:
             word = str(term_labels[j])

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
+import warnings
 from collections.abc import Mapping, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -21,6 +22,7 @@ from .. import metrics
 from ..corpora import Corpus, load_corpus
 from ..defaults import LOW_CONFIDENCE, N_DIVERSITY_TERMS, N_TOP_DOCUMENTS, N_TOP_TERMS
 from ..model import TopicModel
+from ..model.topics import degenerate_topics
 from ..provenance import library_versions
 from ..vectorize import binary_document_term
 from . import display, over_time, pyldavis, shaping, tables, writers
@@ -110,6 +112,12 @@ class TopicReport:
         self.term_labels = list(vectorizer.get_term_labels())
         self._B = binary_document_term(X)
         self._relative_error = metrics.reconstruction_error(X, self.W, self.H, relative=True)
+        empty, duplicates = degenerate_topics(self.H)
+        if empty or duplicates:
+            parts = ([f"{len(empty)} empty topic(s) {empty} (all term weights zero)"] if empty else []) + (
+                [f"{len(duplicates)} pair(s) of near-identical topics {duplicates}"] if duplicates else [])
+            warnings.warn(f"TopicReport: {'; '.join(parts)}: the penalties may be too strong or n_topics too "
+                          "large; the report shows them as they are.", RuntimeWarning, stacklevel=2)
         self._n_terms = X.shape[1]
 
     @classmethod
@@ -410,7 +418,10 @@ class TopicReport:
         m = self.model
         top_div = metrics.top_term_indices(self.H, N_DIVERSITY_TERMS)
         stability, _ = self._stability
+        empty, duplicates = degenerate_topics(self.H)
         out: dict[str, Any] = {
+            "empty_topics": empty,
+            "duplicate_topics": [list(p) for p in duplicates],
             "corpus": self.corpus.name,
             "n_documents": int(len(self.corpus)),
             "n_terms": int(self._n_terms),

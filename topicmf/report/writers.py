@@ -371,6 +371,10 @@ def _summary_lines(s: dict[str, Any]) -> list[tuple[str, str]]:
         ("zeros in W / H", f"{s['zero_share_W']:.1%} / {s['zero_share_H']:.1%}"),
         ("low-confidence documents", f"{s['n_low_confidence']} (share below {s['low_confidence_threshold']:.2f})"),
     ]
+    if s.get("empty_topics") or s.get("duplicate_topics"):
+        rows.append(("warning: degenerate topics",
+                     f"empty {s.get('empty_topics', [])}, near-identical pairs {s.get('duplicate_topics', [])} "
+                     "(penalties too strong or too many topics?)"))
     if "clustering_nmi" in s:
         rows.append(("agreement with labels", f"NMI {s['clustering_nmi']:.3f}, ARI {s['clustering_ari']:.3f}, "
                                               f"purity {s['clustering_purity']:.3f}"))
