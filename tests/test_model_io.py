@@ -149,7 +149,8 @@ NON_DEFAULT_NMF = {
     "race": False, "dtype": "float32", "random_state": 7, "n_jobs": 1, "n_threads": 1, "verbose": 0,
 }
 NON_DEFAULT_VEC = {
-    "clean": "on", "cleaner_options": {"tex": False, "boilerplate_min_df": 3}, "lowercase": False, "accents": "keep", "token_pattern": r"(?u)\b\w{3,}\b", "min_token_length": 3,
+    "clean": "on", "cleaner_options": {"tex": False, "boilerplate_min_df": 3}, "lowercase": False,
+    "accents": "keep", "token_pattern": r"(?u)\b\w{3,}\b", "min_token_length": 3,
     "numbers": "keep", "stop_words": ["alpha", "beta"], "extra_stop_words": ["gamma"], "stemmer": "porter",
     "lemmatizer": None, "ngram_range": (1, 2), "min_df": 2, "max_df": 0.9, "max_features": 500,
     "sublinear_tf": True, "norm": "l1", "dtype": "float32",
