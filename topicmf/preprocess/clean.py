@@ -29,7 +29,58 @@ in a small fraction of a second and multi-MB pasted logs are fine.
 
 Measured defaults
 -----------------
-(pending: filled in from ``scripts/measure_cleaning.py``.)
+``scripts/measure_cleaning.py`` fits scikit-learn NMF (k = number of labels) on
+TF-IDF of the raw and of the cleaned texts and scores NPMI of each topic's
+top-10 words by co-occurrence in the RAW documents, diversity of the top 25,
+NMI of argmax W against the labels, and debris@10, the share of top-10 words
+found mostly inside debris. Raw -> cleaned, defaults (numbers as printed)::
+
+    corpus            NPMI            diversity       NMI             debris@10
+    bbc               0.360 -> 0.360  0.984 -> 0.984  0.854 -> 0.852  0.000 -> 0.000
+    ag_news_test      0.248 -> 0.178  0.940 -> 0.940  0.453 -> 0.443  0.200 -> 0.000
+    apache_jira_bugs  0.321 -> 0.220  0.825 -> 0.825  0.361 -> 0.212  0.525 -> 0.087
+    arxiv_math_ap     0.209 -> 0.198  0.804 -> 0.800  0.311 -> 0.335  0.118 -> 0.000
+
+Refits without a random 1 % of the documents move the cleaned scores by up to
+0.013 NPMI, 0.025 diversity and 0.014 NMI on apache_jira_bugs (0.01 elsewhere).
+NPMI on raw documents rewards topics made of debris, whose words always
+co-occur: raw ag_news_test has "reuters fullquote stocks oil http href www
+investor target ticker" (NPMI 0.66), raw apache_jira_bugs "java org apache
+hadoop lang run server sun util method", raw arxiv_math_ap "mathbb omega frac
+alpha infty ...". Cleaning replaces them with topics about the content ("oil
+prices reuters stocks percent profit", "job task map tasks reduce running
+failed"): NPMI falls, and on apache_jira_bugs so does NMI with the project
+label, which package names (``org.apache.hadoop.hive...``) give away. So a
+family is kept unless switching it off improves the scores beyond that noise
+*without* bringing debris back into the topics. Ablation, one family off:
+
+- bbc: only markup (entity decoding) and boilerplate are active; NMI +0.002
+  without boilerplate, nothing else moves.
+- ag_news_test: markup off: NMI +0.020, but "quot" is back in the top words;
+  urls, paths, tex off: no change.
+- arxiv_math_ap: tex off: NPMI +0.010, NMI -0.023, debris 0.000 -> 0.118 (the
+  TeX topic returns). Other families: no change.
+- apache_jira_bugs: stack_traces off: NMI -0.023, debris +0.050; urls off:
+  debris +0.113; code_blocks off: NPMI +0.024, debris +0.062; paths off: NPMI
+  +0.035, NMI +0.054, debris +0.113 (org, apache, java return): the largest
+  trade-off, take ``paths=False`` if separating projects matters more than
+  readable topics; log_lines off: NPMI +0.016, diversity +0.030, NMI +0.014,
+  debris +0.025 (level words such as "info" return); removing whole log lines
+  (a first version) gave 0.000-0.006 lower NPMI than removing the prefix in
+  five refits, so the message is kept.
+  emails, mentions, markup, tex, numbers, boilerplate off: within the noise.
+- Boilerplate (``BOILERPLATE_MIN_DF`` 5 documents and more than
+  ``BOILERPLATE_MAX_SHARE`` 0.1 %): 16 lines in apache_jira_bugs ("steps to
+  reproduce:", "stack trace:", "try {"), 3 in bbc (columnists' sign-offs), none
+  in the others. A share of 0.05 % takes 79 lines in apache_jira_bugs with the
+  same scores; lines of one word never count, or "solutions." (ending 29 arXiv
+  abstracts) would go.
+- ``AUTO_MIN_SHARE`` 0.002 and 0.01 score the same everywhere; 0.002 removes
+  the e-mail addresses in 0.46 % of the bug reports, while bbc keeps its 3 URLs
+  in 2,225 articles. ``mode="on"`` scores like ``"auto"`` on all four corpora.
+
+Speed (shared 2-core machine): fit_transform 0.10-0.34 s and transform
+0.03-0.18 s per 1,000 documents.
 
 Examples
 --------
@@ -122,13 +173,14 @@ class _Pass:
                     return text, 0
             elif t.search(text) is None:
                 return text, 0
-        if not callable(self.repl):
-            return self.pattern.subn(self.repl, text)
+        replace = self.repl
+        if isinstance(replace, str):
+            return self.pattern.subn(replace, text)
         changed = 0  # a callable may decline a match by returning it unchanged; count real changes
 
         def repl(m: re.Match) -> str:
             nonlocal changed
-            r = self.repl(m)
+            r = replace(m)
             if r != m.group(0):
                 changed += 1
             return r
@@ -627,7 +679,7 @@ class TextCleaner(TransformerMixin, BaseEstimator):
 
     # -- fitting ---------------------------------------------------------------
 
-    def fit(self, texts: Iterable[str], y: Any = None) -> "TextCleaner":
+    def fit(self, texts: Iterable[str], y: Any = None) -> TextCleaner:
         """Learn which families are active (auto mode) and the boilerplate lines.
 
         Parameters
@@ -791,7 +843,7 @@ class TextCleaner(TransformerMixin, BaseEstimator):
         return {"type": "TextCleaner", "version": CLEANER_FORMAT_VERSION, "params": params, "fitted": fitted}
 
     @classmethod
-    def from_dict(cls, d: Any) -> "TextCleaner":
+    def from_dict(cls, d: Any) -> TextCleaner:
         """Rebuild a cleaner from :meth:`to_dict` output, validating every field.
 
         The data may come from an untrusted model file: types, bounds, sizes
@@ -805,7 +857,8 @@ class TextCleaner(TransformerMixin, BaseEstimator):
         """
         _expect(isinstance(d, dict), "TextCleaner.from_dict: expected a dict; got " + type(d).__name__)
         _check_keys(d, {"type", "version", "params", "fitted"}, "TextCleaner")
-        _expect(d["type"] == "TextCleaner", f"TextCleaner: field 'type' must be 'TextCleaner'; got {_short(d['type'])}.")
+        _expect(d["type"] == "TextCleaner",
+                f"TextCleaner: field 'type' must be 'TextCleaner'; got {_short(d['type'])}.")
         _expect(_is_int(d["version"]) and d["version"] == CLEANER_FORMAT_VERSION,
                 f"TextCleaner: field 'version' must be {CLEANER_FORMAT_VERSION}; got {_short(d['version'])}.")
         params = d["params"]
@@ -864,7 +917,7 @@ class TextCleaner(TransformerMixin, BaseEstimator):
         if "boilerplate_lines_" in state:
             self._boilerplate_set = frozenset(state["boilerplate_lines_"])
 
-    def __sklearn_tags__(self):  # noqa: D105
+    def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.string = True
         tags.input_tags.two_d_array = False
