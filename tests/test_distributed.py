@@ -99,3 +99,187 @@ def test_block_functions_compile_once_per_thread_and_dtype():
     _blocks.w_step(X, Ht, W, _blocks.gram(Ht), 0.0, 0.0, 1)
     assert _blocks._fn("w_step", "float32") is before
     assert ("w_step", "float32") in _blocks.compiled_functions()
+
+
+# -- 2. distributed HALS ---------------------------------------------------------------------
+
+distributed = pytest.importorskip("distributed")
+
+import topicmf as tm  # noqa: E402
+from topicmf.distributed import RowBlocks, fit_partitioned, fit_transform_partitioned, gather_W  # noqa: E402
+from topicmf.distributed.hals import tree_sum  # noqa: E402
+from topicmf.distributed.init import initial_factors  # noqa: E402
+from topicmf.factorize._restarts import make_starts  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def client():
+    from dask.distributed import Client, LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+            Client(cluster) as c:
+        yield c
+
+
+@pytest.fixture()
+def cluster_client(client):
+    client.wait_for_workers(2, timeout=120)
+    return client
+
+
+def _planted_X(n=600, m=400, k=5, seed=1) -> sp.csr_matrix:
+    sc = tm.make_planted_corpus(n, n_topics=k, vocabulary_size=m, seed=seed, with_texts=False)
+    X = sp.csr_matrix(sc.counts, dtype=np.float64)
+    X.data = np.log1p(X.data)
+    return X
+
+
+def _planted_rows(i: int, n_blocks: int = 4) -> sp.csr_matrix:
+    """Rows of block i of :func:`_planted_X`, made on a worker (so Dask can make them again)."""
+    X = _planted_X()
+    bounds = np.linspace(0, X.shape[0], n_blocks + 1).round().astype(int)
+    return X[bounds[i]:bounds[i + 1]]
+
+
+def _assert_same_fit(model, W, ref, W_ref, rtol=1e-8):
+    assert model.n_iter_ == ref.n_iter_
+    assert np.array_equal(model.restart_n_iter_, ref.restart_n_iter_)
+    assert model.best_restart_ == ref.best_restart_
+    assert _rel(model.components_, ref.components_) <= rtol
+    assert _rel(W, W_ref) <= rtol
+    assert _rel(model.loss_history_, ref.loss_history_) <= rtol
+    assert _rel(model.restart_losses_, ref.restart_losses_) <= rtol
+    assert abs(model.reconstruction_err_ - ref.reconstruction_err_) <= rtol * ref.reconstruction_err_
+
+
+@pytest.mark.parametrize("shape", [(600, 400), (150, 400)])
+def test_nndsvd_start_on_blocks_equals_nndsvd_init(cluster_client, shape):
+    X = _planted_X(*shape)
+    start = make_starts(5, 1, "nndsvd", 0, "float64")[0]
+    W0, Ht0 = start.realize(X)
+    blocks = RowBlocks.from_matrix(cluster_client, X, 3)
+    W_f, Ht = initial_factors(blocks, start)
+    assert _rel(gather_W(cluster_client, W_f), W0) <= 1e-10
+    assert _rel(Ht, Ht0) <= 1e-10
+
+
+def test_random_start_on_blocks_is_the_same_draws(cluster_client):
+    X = _planted_X()
+    start = make_starts(4, 3, "random", 7, "float64")[2]
+    W0, Ht0 = start.realize(X)
+    blocks = RowBlocks.from_matrix(cluster_client, X, 5)
+    W_f, Ht = initial_factors(blocks, start)
+    np.testing.assert_allclose(gather_W(cluster_client, W_f), W0, rtol=1e-14)
+    np.testing.assert_allclose(Ht, Ht0, rtol=1e-14)
+
+
+def test_distributed_fit_equals_the_single_machine_fit(cluster_client):
+    """Defaults (NNDSVD restart 0, racing between 4 restarts) on 3 blocks."""
+    X = _planted_X()
+    ref = tm.TopicNMF(n_topics=5, random_state=0)
+    W_ref = ref.fit_transform(X)
+    model, W_f = fit_transform_partitioned(cluster_client, RowBlocks.from_matrix(cluster_client, X, 3), 5,
+                                           random_state=0)
+    _assert_same_fit(model, gather_W(cluster_client, W_f), ref, W_ref)
+
+
+def test_distributed_fit_with_penalties_and_random_starts(cluster_client):
+    X = _planted_X(300, 200, seed=2)
+    params = dict(init="random", n_restarts=2, race=False, l1_W=0.01, l1_H=0.02, l2_W=0.05, l2_H=0.01,
+                  inner_sweeps=1, tol=1e-5, max_iter=60, random_state=4)
+    ref = tm.TopicNMF(n_topics=4, **params)
+    W_ref = ref.fit_transform(X)
+    model, W_f = fit_transform_partitioned(cluster_client, X, 4, **params)
+    _assert_same_fit(model, gather_W(cluster_client, W_f), ref, W_ref)
+    assert model.l1_W_ == ref.l1_W_ and model.l2_H_ == ref.l2_H_
+
+
+def test_fitted_model_works_as_usual(cluster_client, tmp_path):
+    X = _planted_X(300, 200, seed=3)
+    model = fit_partitioned(cluster_client, X, 4, random_state=0, n_restarts=2)
+    W = model.transform(X)
+    assert W.shape == (300, 4) and (W >= 0).all()
+    document, arrays = model.to_state()
+    again = tm.TopicNMF.from_state(document, arrays)
+    np.testing.assert_array_equal(again.components_, model.components_)
+
+
+def test_tree_sum_adds_in_a_fixed_order(cluster_client):
+    rng = np.random.default_rng(5)
+    values = [(rng.random(4) * 10.0 ** rng.integers(-8, 8),) for _ in range(7)]
+    futures = cluster_client.scatter(values)
+    (total,) = tree_sum(cluster_client, futures).result()
+    v = [x[0] for x in values]
+    expected = ((v[0] + v[1]) + (v[2] + v[3])) + ((v[4] + v[5]) + v[6])
+    assert np.array_equal(total, expected)
+
+
+@pytest.mark.parametrize("params, message", [
+    ({"optimizer": "mu"}, "only optimizer='hals'"),
+    ({"sparsity": 0.1}, "sparsity > 0"),
+    ({"n_topics": 500}, "'n_topics' must be at most"),
+])
+def test_fit_partitioned_rejects_what_it_cannot_do(cluster_client, params, message):
+    X = _planted_X(100, 80)
+    params = {"n_topics": 3, **params}
+    with pytest.raises(ValueError, match=message):
+        fit_partitioned(cluster_client, X, **params)
+
+
+def test_a_bad_block_is_named(cluster_client):
+    X = _planted_X(100, 80).toarray()
+    X[70, 3] = -1.0
+    with pytest.raises(ValueError, match="row block 1: a row block holds 1 negative"):
+        fit_partitioned(cluster_client, sp.csr_matrix(X), 3)
+
+
+# -- recovery (these restart workers: keep them last in the module) ---------------------------
+
+async def _die():
+    import os
+
+    os._exit(1)
+
+
+def _killer(client, blocks, at_iteration=3):
+    fired = []
+
+    def callback(restart, iteration, loss, violation):
+        if iteration == at_iteration and not fired:
+            fired.append(blocks.locations()[0])
+            client.run(_die, workers=[fired[0]], wait=False)
+    return callback, fired
+
+
+def test_a_worker_killed_mid_fit_is_recovered_with_the_same_result(cluster_client):
+    c = cluster_client
+    X = _planted_X()
+    params = dict(n_restarts=1, tol=1e-6, random_state=0)
+    ref = tm.TopicNMF(n_topics=5, **params)
+    W_ref = ref.fit_transform(X)
+    blocks = RowBlocks.from_futures(c, [c.submit(_planted_rows, i, pure=False) for i in range(4)])
+    callback, fired = _killer(c, blocks)
+    model, W_f = fit_transform_partitioned(c, blocks, 5, checkpoint_every=2, callback=callback, **params)
+    assert fired and model.n_recoveries_ >= 1
+    _assert_same_fit(model, gather_W(c, W_f), ref, W_ref)
+
+
+def test_a_lost_scattered_block_stops_the_fit_with_a_clear_error(cluster_client):
+    c = cluster_client
+    blocks = RowBlocks.from_matrix(c, _planted_X(), 4)
+    callback, fired = _killer(c, blocks)
+    with pytest.raises(RuntimeError, match=r"row block\(s\) .* were lost .* scattered from this process"):
+        fit_partitioned(c, blocks, 5, n_restarts=1, tol=1e-8, callback=callback)
+    assert fired
+
+
+def test_client_restart_mid_fit_stops_it_with_a_clear_error(cluster_client):
+    c = cluster_client
+    blocks = RowBlocks.from_futures(c, [c.submit(_planted_rows, i, pure=False) for i in range(4)])
+
+    def callback(restart, iteration, loss, violation):
+        if iteration == 2:
+            c.restart(timeout=120)
+
+    with pytest.raises(RuntimeError, match="were lost .* cancelled"):
+        fit_partitioned(c, blocks, 5, n_restarts=1, tol=1e-8, callback=callback)

@@ -118,12 +118,12 @@ def compiled_functions() -> list[tuple[str, str]]:
 def _parts(X: sp.csr_matrix, dtype: np.dtype) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     if not sp.isspmatrix_csr(X) and not (sp.issparse(X) and X.format == "csr"):
         raise TypeError(f"expected a CSR matrix; got {type(X).__name__}.")
-    return (np.ascontiguousarray(X.data, dtype=dtype), np.ascontiguousarray(X.indices, dtype=np.int32),
-            np.ascontiguousarray(X.indptr, dtype=np.int32))
+    return _dense(X.data, dtype), _dense(X.indices, np.int32), _dense(X.indptr, np.int32)
 
 
-def _dense(A: np.ndarray, dtype: np.dtype) -> np.ndarray:
-    return np.ascontiguousarray(A, dtype=dtype)
+def _dense(A: np.ndarray, dtype: Any) -> np.ndarray:
+    """C-contiguous and aligned (arrays deserialized from a network buffer may not be aligned)."""
+    return np.require(A, dtype=dtype, requirements=["C_CONTIGUOUS", "ALIGNED"])
 
 
 def _scalar(v: float, dtype: np.dtype) -> np.ndarray:
