@@ -101,9 +101,13 @@ def _option(text: str) -> tuple[str, object]:
         return key, value
 
 
-def run_topicmf(corpus, k: int, options: dict) -> tuple[list[list[str]], np.ndarray, float, float, object]:
+def run_topicmf(corpus, k: int, options: dict, vec_options: dict | None = None
+                ) -> tuple[list[list[str]], np.ndarray, float, float, object]:
+    from topicmf.pipeline import default_vectorizer
+
     t0 = time.perf_counter()
-    report = tm.discover(corpus, n_topics=k, **options)
+    vec = default_vectorizer(len(corpus), k).set_params(**vec_options) if vec_options else None
+    report = tm.discover(corpus, n_topics=k, vectorizer=vec, **options)
     seconds = time.perf_counter() - t0
     top = metrics.top_term_indices(report.H, 25)
     words = [[str(report.term_labels[j]).lower() for j in row] for row in top]
@@ -128,12 +132,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data")
     parser.add_argument("--corpora", default=",".join(CORPORA), help="comma list of " + ",".join(CORPORA))
     parser.add_argument("--option", action="append", default=[], help="discover option key=value (repeatable)")
+    parser.add_argument("--vectorizer-option", action="append", default=[],
+                        help="default_vectorizer setting key=value (repeatable), e.g. clean='off'")
     parser.add_argument("--no-sklearn", action="store_true", help="score topicmf only")
     parser.add_argument("--show-topics", action="store_true", help="print each topic's 10 words")
     args = parser.parse_args(argv)
     options = dict(_option(o) for o in args.option)
-    if options:
-        print(f"discover options: {options}")
+    vec_options = dict(_option(o) for o in args.vectorizer_option)
+    if options or vec_options:
+        print(f"discover options: {options}; vectorizer options: {vec_options}")
     print(f"{'corpus':<18}{'k':>3}  {'system':<9}{'NPMI':>8}{'divers.':>9}{'NMI':>8}{'ARI':>8}"
           f"{'flagged':>9}{'seconds':>9}")
     for name in args.corpora.split(","):
@@ -142,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
         if corpus is None:
             continue
         scorer = Scorer(corpus.texts)
-        words, W, seconds, flagged, report = run_topicmf(corpus, k, options)
+        words, W, seconds, flagged, report = run_topicmf(corpus, k, options, vec_options)
         rows = [("topicmf", scorer.score(words, W, corpus.labels), seconds, flagged, words)]
         if not args.no_sklearn:
             sk_words, sk_W, sk_seconds = run_sklearn(corpus, k)

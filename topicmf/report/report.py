@@ -419,7 +419,20 @@ class TopicReport:
         top_div = metrics.top_term_indices(self.H, N_DIVERSITY_TERMS)
         stability, _ = self._stability
         empty, duplicates = degenerate_topics(self.H)
+        cleaner = getattr(self.vectorizer, "cleaner_", None)
+        cleaning = None
+        if cleaner is not None:
+            st = cleaner.stats_
+            cleaning = {
+                "characters_removed_share": float(st["characters_removed_share"]),
+                "rules": {r: {"documents": v["documents"], "character_share": float(v["character_share"])}
+                          for r, v in st["rules"].items() if v["active"]},
+                "boilerplate_lines": int(st["boilerplate"]["lines"]),
+                "boilerplate_documents": int(st["boilerplate"]["documents"]),
+                "top_boilerplate_lines": st["boilerplate"]["top_lines"][:10],
+            }
         out: dict[str, Any] = {
+            "cleaning": cleaning,
             "empty_topics": empty,
             "duplicate_topics": [list(p) for p in duplicates],
             "corpus": self.corpus.name,

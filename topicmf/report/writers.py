@@ -371,6 +371,13 @@ def _summary_lines(s: dict[str, Any]) -> list[tuple[str, str]]:
         ("zeros in W / H", f"{s['zero_share_W']:.1%} / {s['zero_share_H']:.1%}"),
         ("low-confidence documents", f"{s['n_low_confidence']} (share below {s['low_confidence_threshold']:.2f})"),
     ]
+    cleaning = s.get("cleaning")
+    if cleaning:
+        rules = ", ".join(f"{r} ({v['documents']} docs)" for r, v in cleaning["rules"].items()) or "none"
+        top = "; ".join(f"{line!r} ({n})" for line, n in cleaning["top_boilerplate_lines"][:5])
+        rows.append(("cleaning", f"{cleaning['characters_removed_share']:.1%} of characters removed; rules: {rules}; "
+                                 f"{cleaning['boilerplate_lines']} boilerplate lines in "
+                                 f"{cleaning['boilerplate_documents']} documents" + (f", e.g. {top}" if top else "")))
     if s.get("empty_topics") or s.get("duplicate_topics"):
         rows.append(("warning: degenerate topics",
                      f"empty {s.get('empty_topics', [])}, near-identical pairs {s.get('duplicate_topics', [])} "
