@@ -233,6 +233,105 @@ def test_a_bad_block_is_named(cluster_client):
         fit_partitioned(cluster_client, sp.csr_matrix(X), 3)
 
 
+# -- 3. partitioned corpus, two-pass vectorizing ------------------------------------------------
+
+from topicmf.distributed import read_partitions, vectorize_partitions  # noqa: E402
+from topicmf.distributed.corpus import limit_features, partition_paths  # noqa: E402
+
+
+def _write_partitions(corpus, folder, bounds, fmt="jsonl"):
+    frame = corpus.to_frame()
+    folder.mkdir(parents=True, exist_ok=True)
+    for i in range(len(bounds) - 1):
+        part = frame.iloc[bounds[i]:bounds[i + 1]]
+        if fmt == "jsonl":
+            part.to_json(folder / f"part-{i}.jsonl", orient="records", lines=True, force_ascii=False)
+        else:
+            part.to_csv(folder / f"part-{i}.csv", index=False)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def newsroom_parts(tmp_path_factory):
+    corpus = tm.load_corpus("newsroom")
+    folder = _write_partitions(corpus, tmp_path_factory.mktemp("newsroom") / "parts", [0, 50, 130, 131, 240])
+    return corpus, folder
+
+
+@pytest.mark.parametrize("params", [
+    {"min_df": 2, "max_df": 0.5, "sublinear_tf": True, "stemmer": "porter"},
+    {"min_df": 0.01, "max_df": 30, "max_features": 150, "ngram_range": (1, 2), "norm": "l1"},
+    {},
+])
+def test_partitioned_vectorizing_equals_fit_transform(cluster_client, newsroom_parts, params):
+    corpus, folder = newsroom_parts
+    ref = tm.TextVectorizer(**params)
+    X_ref = ref.fit_transform(corpus.texts)
+    parts = read_partitions(cluster_client, str(folder / "*.jsonl"), label_column="label")
+    assert parts.n_documents == (50, 80, 1, 109)
+    vec, blocks = vectorize_partitions(parts, tm.TextVectorizer(**params))
+    assert list(vec.get_feature_names_out()) == list(ref.get_feature_names_out())
+    assert vec.vocabulary_ == ref.vocabulary_
+    np.testing.assert_allclose(vec.idf_, ref.idf_, rtol=1e-12, atol=0)
+    assert list(vec.term_labels_) == list(ref.term_labels_)
+    assert (vec.n_documents_, vec.n_empty_documents_) == (ref.n_documents_, ref.n_empty_documents_)
+    X = blocks.gather_X()
+    assert blocks.n_rows == (50, 80, 1, 109) and X.shape == X_ref.shape
+    assert abs(X - X_ref).max() <= 1e-12
+    assert abs(vec.transform(corpus.texts) - X_ref).max() <= 1e-12  # the fitted vectorizer is a normal one
+    document, arrays = vec.to_state()
+    assert abs(tm.TextVectorizer.from_state(document, arrays).transform(corpus.texts) - X_ref).max() <= 1e-12
+
+
+def test_partitions_from_a_folder_of_csv_keep_documents_in_order(cluster_client, tmp_path):
+    corpus = tm.load_corpus("newsroom")
+    folder = _write_partitions(corpus, tmp_path / "csv", [0, 100, 240], fmt="csv")
+    parts = read_partitions(cluster_client, folder, label_column="label")
+    whole = parts.gather()
+    assert whole.texts == corpus.texts and whole.ids == corpus.ids and whole.labels == corpus.labels
+
+
+def test_partitions_without_ids_get_file_and_row_ids(cluster_client, tmp_path):
+    (tmp_path / "a.txt").write_text("first document here\nsecond one\n", encoding="utf-8")
+    (tmp_path / "b.txt").write_text("third document\n", encoding="utf-8")
+    whole = read_partitions(cluster_client, str(tmp_path / "*.txt")).gather()
+    assert whole.ids == ["a.txt:0", "a.txt:1", "b.txt:0"]
+
+
+def test_partition_paths_errors(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no partition file matches"):
+        partition_paths(str(tmp_path / "*.jsonl"))
+    with pytest.raises(FileNotFoundError, match="holds no partition file"):
+        partition_paths(tmp_path)
+
+
+def test_limit_features_follows_scikit_learn():
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    rng = np.random.default_rng(6)
+    words = [f"w{i:02d}" for i in range(40)]
+    docs = [" ".join(rng.choice(words, size=rng.integers(1, 12))) for _ in range(60)]
+    for min_df, max_df, max_features in [(2, 0.5, None), (0.05, 20, 10), (1, 1.0, 7), (3, 1.0, 1)]:
+        cv = CountVectorizer(min_df=min_df, max_df=max_df, max_features=max_features)
+        cv.fit(docs)
+        full = CountVectorizer().fit(docs)
+        C = full.transform(docs)
+        terms = list(full.get_feature_names_out())
+        df = np.bincount(C.indices, minlength=C.shape[1])
+        tf = np.asarray(C.sum(axis=0)).ravel().astype(np.float64)
+        mask = limit_features(terms, df, tf, len(docs), min_df, max_df, max_features)
+        assert [t for t, keep in zip(terms, mask) if keep] == list(cv.get_feature_names_out())
+
+
+def test_vectorize_partitions_errors(cluster_client, newsroom_parts):
+    _, folder = newsroom_parts
+    parts = read_partitions(cluster_client, str(folder / "*.jsonl"))
+    with pytest.raises(ValueError, match="0 terms after document-frequency pruning"):
+        vectorize_partitions(parts, tm.TextVectorizer(min_df=500))
+    with pytest.raises(ValueError, match="clean='off' only"):
+        vectorize_partitions(parts, tm.TextVectorizer(clean="on"))
+
+
 # -- recovery (these restart workers: keep them last in the module) ---------------------------
 
 async def _die():

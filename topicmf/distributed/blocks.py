@@ -208,6 +208,8 @@ class RowBlocks:
 
 def _as_block(X: Any, dtype: str, index: int) -> RowBlock:
     if isinstance(X, RowBlock):
+        if X.X.dtype == np.dtype(dtype):
+            return X  # made by make_block already
         X = X.X
     try:
         return make_block(X, dtype)

@@ -85,17 +85,18 @@ def _add(a: tuple, b: tuple) -> tuple:
     return tuple(x + y for x, y in zip(a, b))
 
 
-def tree_sum(client: Any, parts: Sequence[Any]) -> Any:
+def tree_sum(client: Any, parts: Sequence[Any], add: Callable[[Any, Any], Any] = _add) -> Any:
     """Future of the sum of ``parts`` by a binary tree in index order: ((p0+p1)+(p2+p3))+...
 
     The order depends only on the number of parts, so the floating-point sum
-    is the same wherever the additions run.
+    is the same wherever the additions run. ``add(a, b)`` must return a new
+    value (the inputs are Dask's and stay as they are).
     """
     level = list(parts)
     if not level:
         raise ValueError("tree_sum: nothing to add.")
     while len(level) > 1:
-        nxt = [client.submit(_add, level[j], level[j + 1]) for j in range(0, len(level) - 1, 2)]
+        nxt = [client.submit(add, level[j], level[j + 1]) for j in range(0, len(level) - 1, 2)]
         if len(level) % 2:
             nxt.append(level[-1])
         level = nxt

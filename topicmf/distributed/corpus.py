@@ -1,0 +1,403 @@
+"""A corpus in partition files, read and vectorized on the workers: two passes, one vocabulary.
+
+:func:`read_partitions` lists partition files (a glob, a folder or a list;
+JSON Lines, CSV/TSV, Parquet or ``.txt`` with one document per line, each as
+:func:`topicmf.load_corpus` reads it) and reads each on a worker. The files
+must be readable from the workers (a shared or object file system).
+
+:func:`vectorize_partitions` fits a :class:`~topicmf.TextVectorizer` without
+bringing the documents together:
+
+a. each partition counts, with the vectorizer's analyzer, the documents each
+   term occurs in, each term's total count and the surface words behind each
+   stem; the counts are summed over partitions;
+b. the client fixes the vocabulary with scikit-learn's rules
+   (``CountVectorizer._limit_features``: ``min_df``/``max_df`` as counts, or
+   as shares of the number of documents; ``max_features`` keeps the most
+   frequent terms by total count, ranked exactly as scikit-learn ranks them),
+   the IDF ``ln((1 + n) / (1 + df)) + 1`` and each term's label (its most
+   frequent surface word, ties alphabetical), and builds the fitted
+   vectorizer with :meth:`TextVectorizer.from_state`, so it saves and loads
+   as usual;
+c. each partition becomes a CSR row block of X on its worker, through that
+   vectorizer's ``transform``.
+
+The vocabulary, IDF, labels and X equal those of ``TextVectorizer.fit_transform``
+on the concatenated documents.
+"""
+
+from __future__ import annotations
+
+import glob
+import logging
+import numbers
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..corpora import Corpus, load_corpus
+from ..preprocess.stopwords import resolve_stop_words
+from ..vectorize import TextVectorizer
+from . import _dask
+from .blocks import RowBlock, RowBlocks, make_block
+from .hals import tree_sum
+
+__all__ = ["PartitionedCorpus", "read_partitions", "vectorize_partitions", "partition_paths", "PARTITION_SUFFIXES"]
+
+logger = logging.getLogger(__name__)
+
+#: File endings read as partitions (``.gz`` allowed on all but Parquet).
+PARTITION_SUFFIXES = (".jsonl", ".ndjson", ".json", ".csv", ".tsv", ".parquet", ".pq", ".txt")
+
+
+def _is_partition(path: Path) -> bool:
+    name = path.name.lower()
+    name = name[:-3] if name.endswith(".gz") else name
+    return path.is_file() and name.endswith(PARTITION_SUFFIXES) and not name.startswith(".")
+
+
+def partition_paths(source: str | Path | Sequence[str | Path]) -> list[Path]:
+    """The partition files of ``source``, sorted by path: a glob pattern, a folder (its
+    partition files, recursively) or a list of files (kept in its order).
+
+    Raises
+    ------
+    FileNotFoundError
+        Nothing matches, or a listed file does not exist.
+    """
+    if isinstance(source, (str, Path)):
+        text = str(source)
+        if any(ch in text for ch in "*?["):
+            paths = [Path(p) for p in sorted(glob.glob(text, recursive=True)) if _is_partition(Path(p))]
+            where = f"no partition file matches {text!r}"
+        elif Path(text).is_dir():
+            paths = sorted(p for p in Path(text).rglob("*") if _is_partition(p))
+            where = f"folder {text!r} holds no partition file ({', '.join(PARTITION_SUFFIXES)}, or .gz)"
+        else:
+            paths = [Path(text)]
+            where = ""
+    else:
+        paths = [Path(p) for p in source]
+        where = "the list of partition files is empty"
+    if not paths:
+        raise FileNotFoundError(where)
+    missing = [p for p in paths if not p.is_file()]
+    if missing:
+        raise FileNotFoundError(f"partition file {str(missing[0])!r} does not exist")
+    return paths
+
+
+def _read_partition(path: str, options: dict[str, Any]) -> Corpus:
+    """One partition as a Corpus; documents without an id column get ``"<file name>:<row>"``."""
+    corpus = load_corpus(Path(path), **options)
+    if options.get("id_column") is None and corpus.ids == [str(i) for i in range(len(corpus))]:
+        name = Path(path).name
+        corpus = Corpus(texts=corpus.texts, ids=[f"{name}:{i}" for i in range(len(corpus))], labels=corpus.labels,
+                        metadata=corpus.metadata, name=corpus.name, n_replaced_bytes=corpus.n_replaced_bytes,
+                        n_non_string_texts=corpus.n_non_string_texts)
+    return corpus
+
+
+def _n_documents(corpus: Corpus) -> int:
+    return len(corpus)
+
+
+@dataclass(eq=False)
+class PartitionedCorpus:
+    """A corpus whose partitions live on Dask workers (one :class:`~topicmf.Corpus` each).
+
+    Attributes
+    ----------
+    client : distributed.Client
+    paths : list of Path
+    futures : list of Future
+        One Corpus per partition, in ``paths`` order.
+    n_documents : tuple of int
+        Documents per partition.
+    workers : list of str or None
+        The worker each partition was read on (its block of X is made there).
+    name : str
+    """
+
+    client: Any
+    paths: list[Path]
+    futures: list[Any]
+    n_documents: tuple[int, ...]
+    workers: list[str | None] = field(default_factory=list)
+    name: str = "<partitions>"
+
+    def __len__(self) -> int:
+        return int(sum(self.n_documents))
+
+    def __repr__(self) -> str:
+        return f"PartitionedCorpus({self.name!r}, {len(self):,} documents in {len(self.paths)} partitions)"
+
+    def gather(self) -> Corpus:
+        """The whole corpus in this process (partitions concatenated in order)."""
+        return concat_corpora(self.client.gather(self.futures), self.name)
+
+
+def concat_corpora(parts: Sequence[Corpus], name: str) -> Corpus:
+    """Corpora one after the other, as one Corpus (ids must stay unique)."""
+    labels = None
+    if all(p.labels is not None for p in parts):
+        labels = [lab for p in parts for lab in p.labels]  # type: ignore[union-attr]
+    frames = [p.metadata.reset_index(drop=True) for p in parts if p.metadata.shape[1]]
+    metadata = pd.concat(frames, ignore_index=True) if len(frames) == len(parts) else pd.DataFrame()
+    return Corpus(texts=[t for p in parts for t in p.texts], ids=[i for p in parts for i in p.ids], labels=labels,
+                  metadata=metadata, name=name, n_replaced_bytes=sum(p.n_replaced_bytes for p in parts),
+                  n_non_string_texts=sum(p.n_non_string_texts for p in parts))
+
+
+def read_partitions(
+    client: Any,
+    source: str | Path | Sequence[str | Path],
+    *,
+    text_column: str = "text",
+    id_column: str | None = None,
+    label_column: str | None = None,
+    max_document_bytes: int | None = None,
+    max_total_bytes: int | None = None,
+) -> PartitionedCorpus:
+    """Read partition files on the workers, one task per file (consecutive files on the same worker).
+
+    Parameters
+    ----------
+    client : distributed.Client
+    source : glob pattern, folder or list of files
+        See :func:`partition_paths`.
+    text_column, id_column, label_column, max_document_bytes, max_total_bytes
+        As :func:`topicmf.load_corpus`, for every partition. Without an id
+        column, a document's id is ``"<file name>:<row>"``.
+
+    Returns
+    -------
+    PartitionedCorpus
+
+    Raises
+    ------
+    FileNotFoundError
+        No partition file.
+    topicmf.corpora.CorpusInputError
+        A partition cannot be read (the message names the file).
+    """
+    _dask.require()
+    paths = partition_paths(source)
+    options = {"text_column": text_column, "id_column": id_column, "label_column": label_column,
+               "max_document_bytes": max_document_bytes, "max_total_bytes": max_total_bytes}
+    workers = _dask.worker_addresses(client)
+    where = [workers[i * len(workers) // len(paths)] if workers else None for i in range(len(paths))]
+    futures = [client.submit(_read_partition, str(p), options, workers=[w] if w else None,
+                             allow_other_workers=True) for p, w in zip(paths, where)]
+    sizes = client.gather([client.submit(_n_documents, f) for f in futures])
+    return PartitionedCorpus(client, paths, futures, tuple(int(n) for n in sizes), where, str(source))
+
+
+# -- pass (a): counts per partition -------------------------------------------------------
+
+@dataclass
+class TermCounts:
+    """What pass (a) learns from some documents (summed over partitions by :func:`_merge`)."""
+
+    n_documents: int
+    df: Counter  # term -> documents containing it
+    tf: Counter  # term -> occurrences
+    surface: Counter  # (stem, surface word) -> occurrences (unigram stems only)
+    n_blank: int  # documents whose text is blank
+
+
+def _surface_counts(analyzer: Any) -> Counter:
+    """(stem, surface word) counts recorded by the analyzer: ``Analyzer.stop_recording``'s
+    input, kept as counts so partitions can be summed (it reads the analyzer's recording)."""
+    counts: Counter = analyzer._surface or Counter()
+    cache: dict[str, str] = analyzer._cache
+    out: Counter = Counter()
+    for token, n in counts.items():
+        term = cache.get(token) or ""
+        if term:
+            out[(term, token)] += n
+    analyzer.stop_recording()
+    return out
+
+
+def _count_partition(corpus: Corpus, params: dict[str, Any], stop_words: frozenset[str]) -> TermCounts:
+    analyzer = TextVectorizer(**params)._build_analyzer(stop_words)
+    analyzer.start_recording()
+    df: Counter = Counter()
+    tf: Counter = Counter()
+    for text in corpus.texts:
+        counts = Counter(analyzer(text))
+        tf.update(counts)
+        df.update(counts.keys())
+    surface = _surface_counts(analyzer)
+    return TermCounts(len(corpus), df, tf, surface, sum(1 for t in corpus.texts if not t.strip()))
+
+
+def _merge(a: TermCounts, b: TermCounts) -> TermCounts:
+    return TermCounts(a.n_documents + b.n_documents, a.df + b.df, a.tf + b.tf, a.surface + b.surface,
+                      a.n_blank + b.n_blank)
+
+
+def _add_counts(a: tuple, b: tuple) -> tuple:
+    return (_merge(a[0], b[0]),)
+
+
+def _counts_task(corpus: Corpus, params: dict[str, Any], stop_words: frozenset[str]) -> tuple:
+    return (_count_partition(corpus, params, stop_words),)
+
+
+# -- the vocabulary (client) ------------------------------------------------------------
+
+def limit_features(terms: list[str], df: np.ndarray, tf: np.ndarray, n_documents: int, min_df: Any,
+                   max_df: Any, max_features: int | None) -> np.ndarray:
+    """Mask over ``terms`` (sorted) of the kept ones: scikit-learn's ``CountVectorizer`` rules.
+
+    ``df``: documents per term; ``tf``: total count per term (in the
+    vectorizer's float type, as scikit-learn sums its count matrix).
+    ``max_features`` ranks by ``(-tf[mask]).argsort()`` exactly as
+    scikit-learn does (its default sort is not stable: ties follow NumPy's
+    quicksort, not term order; the same array gives the same answer).
+
+    Raises
+    ------
+    ValueError
+        ``max_df`` means fewer documents than ``min_df`` (scikit-learn's message).
+    """
+    max_doc_count = max_df if isinstance(max_df, numbers.Integral) else max_df * n_documents
+    min_doc_count = min_df if isinstance(min_df, numbers.Integral) else min_df * n_documents
+    if max_doc_count < min_doc_count:
+        raise ValueError("max_df corresponds to < documents than min_df")
+    mask = np.ones(len(terms), dtype=bool)
+    mask &= df <= max_doc_count
+    mask &= df >= min_doc_count
+    if max_features is not None and mask.sum() > max_features:
+        mask_inds = (-tf[mask]).argsort()[:max_features]
+        new_mask = np.zeros(len(terms), dtype=bool)
+        new_mask[np.where(mask)[0][mask_inds]] = True
+        mask = new_mask
+    return mask
+
+
+def smooth_idf(df: np.ndarray, n_documents: int, dtype: Any) -> np.ndarray:
+    """``ln((1 + n) / (1 + df)) + 1`` computed as ``TfidfTransformer.fit`` computes it, in ``dtype``."""
+    df = df.astype(dtype, copy=False)
+    df += 1.0
+    idf = np.full_like(df, fill_value=n_documents + 1, dtype=dtype)
+    idf /= df
+    np.log(idf, out=idf)
+    idf += 1.0
+    return idf
+
+
+def surface_labels(surface: Counter) -> dict[str, str]:
+    """Stem -> most frequent surface word (ties: alphabetical), as ``Analyzer.stop_recording``."""
+    best: dict[str, tuple[int, str]] = {}
+    for (term, token), n in surface.items():
+        cur = best.get(term)
+        if cur is None or n > cur[0] or (n == cur[0] and token < cur[1]):
+            best[term] = (n, token)
+    return {term: token for term, (_, token) in best.items()}
+
+
+def _params_document(vec: TextVectorizer) -> dict[str, Any]:
+    """``get_params()`` as plain data, as ``TextVectorizer.to_state`` writes it."""
+    params = vec.get_params()
+    params["ngram_range"] = [int(v) for v in params["ngram_range"]]
+    params["dtype"] = np.dtype(params["dtype"]).name
+    for name in ("stop_words", "extra_stop_words"):
+        v = params[name]
+        if v is not None and not isinstance(v, str):
+            params[name] = sorted(str(w) for w in v)
+    return {k: (v.item() if isinstance(v, np.generic) else v) for k, v in params.items()}
+
+
+# -- pass (b): X's blocks -----------------------------------------------------------------
+
+def _transform_partition(corpus: Corpus, state: tuple[dict, dict], dtype: str) -> RowBlock:
+    vec = TextVectorizer.from_state(*state)
+    return make_block(vec.transform(corpus.texts), dtype)
+
+
+def _n_empty(block: RowBlock) -> int:
+    return int(np.count_nonzero(np.diff(block.X.indptr) == 0))
+
+
+def vectorize_partitions(corpus: PartitionedCorpus, vectorizer: TextVectorizer | None = None
+                         ) -> tuple[TextVectorizer, RowBlocks]:
+    """Fit ``vectorizer`` (unfitted; default ``TextVectorizer()``) on a partitioned corpus.
+
+    Returns
+    -------
+    vectorizer : TextVectorizer
+        A new fitted vectorizer (from :meth:`~topicmf.TextVectorizer.from_state`),
+        the same as ``vectorizer.fit(all documents)`` would give.
+    X : RowBlocks
+        One block per partition, made where the partition was read; Dask can
+        make a lost block again from its file.
+
+    Raises
+    ------
+    ValueError
+        Invalid settings, ``clean`` other than ``"off"`` (not supported on
+        partitions yet), no document, no term left (the messages of
+        :class:`~topicmf.TextVectorizer`).
+    """
+    client = corpus.client
+    vec = TextVectorizer() if vectorizer is None else vectorizer
+    vec._validate_params()
+    if getattr(vec, "clean", "off") != "off":
+        raise ValueError("vectorize_partitions: clean='off' only (the cleaner's corpus-level boilerplate "
+                         "is not reduced across partitions yet); clean each partition first.")
+    params = _params_document(vec)
+    dtype = np.dtype(vec.dtype)
+    n_total = len(corpus)
+    if n_total == 0:
+        raise ValueError("TextVectorizer: the corpus is empty (0 documents); nothing to vectorize.")
+    stop_words = frozenset(resolve_stop_words(vec.stop_words, vec.extra_stop_words))
+
+    def here(i: int) -> list[str] | None:
+        w = corpus.workers[i] if i < len(corpus.workers) else None
+        return [w] if w else None
+
+    parts = [client.submit(_counts_task, f, params, stop_words, workers=here(i), allow_other_workers=True)
+             for i, f in enumerate(corpus.futures)]
+    (counts,) = tree_sum(client, parts, _add_counts).result()
+    terms = sorted(counts.df)
+    if not terms:
+        raise ValueError(
+            f"TextVectorizer: all {counts.n_documents} documents are empty ({counts.n_blank}) or contain only "
+            f"stop words, numbers or tokens shorter than {vec.min_token_length} characters "
+            f"(stop_words={vec.stop_words!r}, numbers={vec.numbers!r}); no term is left.")
+    df = np.array([counts.df[t] for t in terms], dtype=np.int64)
+    tf = np.array([counts.tf[t] for t in terms], dtype=np.int64).astype(dtype)
+    try:
+        mask = limit_features(terms, df, tf, counts.n_documents, vec.min_df, vec.max_df, vec.max_features)
+        if not mask.any():
+            raise ValueError("After pruning, no terms remain. Try a lower min_df or a higher max_df.")
+    except ValueError as exc:
+        raise ValueError(
+            f"TextVectorizer: TF-IDF matrix has 0 terms after document-frequency pruning "
+            f"(min_df={vec.min_df!r}, max_df={vec.max_df!r}, max_features={vec.max_features!r}, "
+            f"{counts.n_documents} documents, {len(terms)} distinct terms before pruning); lower min_df or "
+            f"raise max_df. (scikit-learn: {exc})") from None
+    kept = [t for t, keep in zip(terms, mask) if keep]
+    idf = smooth_idf(df[mask], counts.n_documents, dtype.type)
+    surface = surface_labels(counts.surface)
+    labels = [" ".join(surface.get(part, part) for part in term.split(" ")) for term in kept]
+    fitted = {"stop_words": sorted(stop_words), "terms": kept, "term_labels": labels,
+              "n_documents": int(counts.n_documents), "n_empty_documents": 0, "cleaner": None}
+    arrays = {"idf": np.asarray(idf, dtype=np.float64)}
+    state_f = client.scatter(({"params": params, "fitted": fitted}, arrays), broadcast=True, hash=False)
+    made = [client.submit(_transform_partition, f, state_f, dtype.name, workers=here(i), allow_other_workers=True)
+            for i, f in enumerate(corpus.futures)]
+    blocks = RowBlocks.from_futures(client, made, dtype.name)
+    n_empty = int(sum(client.gather([client.submit(_n_empty, b) for b in blocks.futures])))
+    logger.info("vectorize_partitions: %d documents, %d terms (%d before pruning), %d blocks",
+                counts.n_documents, len(kept), len(terms), blocks.n_blocks)
+    return TextVectorizer.from_state({"params": params, "fitted": {**fitted, "n_empty_documents": n_empty}},
+                                     arrays), blocks
