@@ -332,6 +332,50 @@ def test_vectorize_partitions_errors(cluster_client, newsroom_parts):
         vectorize_partitions(parts, tm.TextVectorizer(clean="on"))
 
 
+# -- 4. restarts as tasks ------------------------------------------------------------------------
+
+from topicmf.distributed import DaskExecutor  # noqa: E402
+from topicmf.factorize._executor import SerialExecutor, Settings  # noqa: E402
+from topicmf.factorize._restarts import run_restarts  # noqa: E402
+
+
+@pytest.mark.parametrize("race", [True, False])
+def test_dask_executor_gives_the_serial_results(cluster_client, race):
+    X = _planted_X(400, 300, seed=5)
+    XT = X.T.tocsr()
+    s = Settings(optimizer="hals", dtype="float64", l1_W=0.0, l1_H=0.01, l2_W=0.0, l2_H=0.0, inner_sweeps=2,
+                 max_iter=200, tol=1e-4, n_threads=1)
+
+    def run(executor):
+        return run_restarts(X, XT, make_starts(5, 5, "nndsvd", 11, "float64"), s, executor=executor, race=race)
+
+    serial, on_cluster = run(SerialExecutor()), run(DaskExecutor(cluster_client))
+    for a, b in zip(serial, on_cluster):
+        assert (a.n_iter, a.converged, a.diverged, a.loss) == (b.n_iter, b.converged, b.diverged, b.loss)
+        assert a.loss_history == b.loss_history
+        np.testing.assert_array_equal(a.Ht, b.Ht)
+        assert (a.W is None) == (b.W is None)
+        if a.W is not None:
+            np.testing.assert_array_equal(a.W, b.W)
+
+
+def _advance_keys(client):
+    return client.run(lambda dask_worker: sorted({str(e[0]) for e in dask_worker.state.log
+                                                  if str(e[0]).startswith("_advance_one")}))
+
+
+def test_dask_executor_spreads_restarts_over_the_workers(cluster_client):
+    X = _planted_X(200, 150, seed=6)
+    s = Settings(optimizer="hals", dtype="float64", l1_W=0.0, l1_H=0.0, l2_W=0.0, l2_H=0.0, inner_sweeps=1,
+                 max_iter=30, tol=1e-9, n_threads=1)
+    before = _advance_keys(cluster_client)
+    run_restarts(X, X.T.tocsr(), make_starts(3, 4, "random", 0, "float64"), s,
+                 executor=DaskExecutor(cluster_client), race=False)
+    after = _advance_keys(cluster_client)
+    busy = [w for w, keys in after.items() if set(keys) - set(before.get(w, []))]
+    assert len(busy) == 2
+
+
 # -- recovery (these restart workers: keep them last in the module) ---------------------------
 
 async def _die():

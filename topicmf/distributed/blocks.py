@@ -21,7 +21,7 @@ import scipy.sparse as sp
 from ..factorize._solver import MAX_NNZ
 from . import _dask
 
-__all__ = ["RowBlock", "RowBlocks", "make_block"]
+__all__ = ["RowBlock", "RowBlocks", "make_block", "aligned_csr"]
 
 logger = logging.getLogger(__name__)
 
@@ -69,6 +69,15 @@ def make_block(X: Any, dtype: str = "float64") -> RowBlock:
     XT = X.T.tocsr()
     XT.sort_indices()
     return RowBlock(X, XT)
+
+
+def aligned_csr(X: sp.csr_matrix) -> sp.csr_matrix:
+    """X itself, or a copy whose arrays are aligned (arrays rebuilt from a network buffer may not
+    be, and the backend's C code refuses them)."""
+    if all(a.flags.aligned and a.flags.c_contiguous for a in (X.data, X.indices, X.indptr)):
+        return X
+    return sp.csr_matrix((np.require(X.data, requirements=["A", "C"]), np.require(X.indices, requirements=["A", "C"]),
+                          np.require(X.indptr, requirements=["A", "C"])), shape=X.shape)
 
 
 def block_summary(block: RowBlock) -> tuple[int, int, int, float, float]:
