@@ -181,3 +181,18 @@ def test_empty_and_duplicate_topics_are_said_not_hidden():
     summary = report.summary()
     assert summary["empty_topics"] == [0, 1, 2]
     assert "degenerate topics" in report.to_markdown()
+
+
+def test_discover_with_a_scikit_learn_vectorizer(tmp_path):
+    import pytest
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    import topicmf as tm
+
+    report = tm.discover("newsroom", n_topics=6, n_restarts=1,
+                         vectorizer=TfidfVectorizer(stop_words="english", min_df=2, sublinear_tf=True))
+    assert len(report.topics) == 6 and report.topics["top_terms"].str.len().min() > 0
+    assert len(report.document_topics) == 240
+    report.to_csv(tmp_path)
+    with pytest.raises(TypeError, match="TextVectorizer"):
+        tm.save_model(report, tmp_path / "m.topicmf")

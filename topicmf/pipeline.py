@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import scipy.sparse as sp
 
 from .corpora import Corpus, load_corpus
 from .defaults import (
@@ -86,8 +87,11 @@ def discover(
     n_topics : int, default=10
     text_column, id_column, label_column : str, optional
         Passed to :func:`topicmf.load_corpus` when loading.
-    vectorizer : TextVectorizer, optional
+    vectorizer : TextVectorizer or any scikit-learn text vectorizer, optional
         Default: :func:`default_vectorizer` for the corpus size and ``n_topics``.
+        A scikit-learn ``TfidfVectorizer`` (or any transformer with
+        ``fit_transform`` and ``get_feature_names_out``) works too; its terms
+        are then the labels, and the model file needs a ``TextVectorizer``.
     n_restarts : int, default=N_RESTARTS (4)
         Random restarts, all run to convergence (``race=False``) so that the
         report's topic stability compares converged solutions.
@@ -133,11 +137,12 @@ def discover(
 
     t0 = time.perf_counter()
     vec = vectorizer if vectorizer is not None else default_vectorizer(len(corpus), n_topics)
-    X = vec.fit_transform(corpus.texts)
+    X = sp.csr_matrix(vec.fit_transform(corpus.texts))
     timings["vectorize_seconds"] = time.perf_counter() - t0
-    if vec.n_empty_documents_:
+    n_empty = int((X.getnnz(axis=1) == 0).sum())  # any scikit-learn vectorizer works here
+    if n_empty:
         logger.warning("%d of %d documents have no terms left after preprocessing; they get topic "
-                       "weights of zero and are flagged low_confidence", vec.n_empty_documents_, len(corpus))
+                       "weights of zero and are flagged low_confidence", n_empty, len(corpus))
     if stages is not None:
         stages.update(1)
         stages.set_postfix_str(f"fitting {n_restarts} restarts on {X.shape[0]:,} x {X.shape[1]:,}")

@@ -96,6 +96,9 @@ def save_model(model_or_report: Any, path: str | Path) -> str:
     model = model_or_report.to_model() if hasattr(model_or_report, "to_model") else model_or_report
     if not isinstance(model, TopicModel):
         raise TypeError(f"save_model: expected a TopicModel or TopicReport; got {type(model_or_report).__name__}.")
+    if not hasattr(model.vectorizer, "to_state"):
+        raise TypeError(f"save_model: the model's vectorizer is a {type(model.vectorizer).__name__}; model files "
+                        "hold a topicmf TextVectorizer (its state is plain data, never a pickle).")
     vec_doc, vec_arrays = model.vectorizer.to_state()
     nmf_doc, nmf_arrays = model.nmf.to_state()
     model_doc = {

@@ -109,7 +109,9 @@ class TopicReport:
         self._names = None if topic_labels is None else [None if x is None else str(x) for x in topic_labels]
         self._other_runs: list[np.ndarray] | None = None  # set for merged topics (see merge_topics)
         self.merged_from: list[list[int]] = [[t] for t in range(k)]
-        self.term_labels = list(vectorizer.get_term_labels())
+        # any scikit-learn vectorizer works: TextVectorizer gives readable labels, others their terms
+        labels = getattr(vectorizer, "get_term_labels", None)
+        self.term_labels = [str(t) for t in (labels() if labels is not None else vectorizer.get_feature_names_out())]
         self._B = binary_document_term(X)
         self._relative_error = metrics.reconstruction_error(X, self.W, self.H, relative=True)
         empty, duplicates = degenerate_topics(self.H)
