@@ -216,7 +216,6 @@ def test_tree_sum_adds_in_a_fixed_order(cluster_client):
 
 @pytest.mark.parametrize("params, message", [
     ({"optimizer": "mu"}, "only optimizer='hals'"),
-    ({"sparsity": 0.1}, "sparsity > 0"),
     ({"n_topics": 500}, "'n_topics' must be at most"),
 ])
 def test_fit_partitioned_rejects_what_it_cannot_do(cluster_client, params, message):
@@ -374,6 +373,50 @@ def test_dask_executor_spreads_restarts_over_the_workers(cluster_client):
     after = _advance_keys(cluster_client)
     busy = [w for w, keys in after.items() if set(keys) - set(before.get(w, []))]
     assert len(busy) == 2
+
+
+# -- 5. entry points: sparsity, discover ---------------------------------------------------------
+
+from topicmf.distributed import discover_partitioned  # noqa: E402
+from topicmf.distributed.sparsity import distributed_median  # noqa: E402
+
+
+@pytest.mark.parametrize("gather_limit", [1 << 16, 8])
+def test_distributed_median_is_numpy_median(cluster_client, monkeypatch, gather_limit):
+    import topicmf.distributed.sparsity as sparsity
+
+    monkeypatch.setattr(sparsity, "GATHER_LIMIT", gather_limit)
+    rng = np.random.default_rng(8)
+    for n in (1, 2, 7, 1000, 1001):
+        values = rng.random(n) * rng.choice([1.0, 1e-9, 1e9], size=n)
+        values[: n // 3] = values[0]  # ties
+        parts = cluster_client.scatter([np.sort(p) for p in np.array_split(values, 3)])
+        assert distributed_median(cluster_client, parts) == np.median(values)
+
+
+def test_sparsity_is_calibrated_on_blocks_as_on_one_machine(cluster_client):
+    X = _planted_X()
+    params = dict(sparsity=0.2, n_restarts=2, race=False, random_state=0)
+    ref = tm.TopicNMF(n_topics=5, **params)
+    W_ref = ref.fit_transform(X)
+    model, W_f = fit_transform_partitioned(cluster_client, RowBlocks.from_matrix(cluster_client, X, 3), 5, **params)
+    assert model.l1_W_ == pytest.approx(ref.l1_W_, rel=1e-12)
+    assert model.l2_H_ == pytest.approx(ref.l2_H_, rel=1e-12)
+    _assert_same_fit(model, gather_W(cluster_client, W_f), ref, W_ref)
+
+
+def test_discover_partitioned_gives_discovers_report(cluster_client, newsroom_parts):
+    corpus, folder = newsroom_parts
+    ref = tm.discover(corpus, 6)
+    report = discover_partitioned(cluster_client, str(folder / "*.jsonl"), 6, label_column="label")
+    assert report.settings["n_partitions"] == 4
+    for name in ("topics", "top_terms", "document_topics"):
+        a, b = getattr(ref, name), getattr(report, name)
+        assert list(a.columns) == list(b.columns) and len(a) == len(b)
+        numbers = a.select_dtypes("number").columns
+        np.testing.assert_allclose(b[numbers].to_numpy(float), a[numbers].to_numpy(float), rtol=1e-8, atol=1e-10)
+        others = [c for c in a.columns if c not in numbers]
+        assert a[others].equals(b[others]), name
 
 
 # -- recovery (these restart workers: keep them last in the module) ---------------------------

@@ -25,6 +25,7 @@ from ..factorize._restarts import make_starts, run_restarts
 from . import _dask
 from .blocks import RowBlocks
 from .hals import CHECKPOINT_EVERY, MAX_RECOVERIES, Callback, DistributedHals, PartitionedExecutor
+from .sparsity import calibrated_l1_blocks
 
 __all__ = ["as_row_blocks", "fit_partitioned", "fit_transform_partitioned", "transform_partitioned", "gather_W"]
 
@@ -55,9 +56,6 @@ def _check(model: TopicNMF, blocks: RowBlocks) -> None:
                          f"got {k}.")
     if model.optimizer != "hals":
         raise ValueError(f"only optimizer='hals' runs on row blocks; got {model.optimizer!r}.")
-    if float(getattr(model, "sparsity", 0.0) or 0.0) > 0:
-        raise ValueError("sparsity > 0 is not supported on row blocks yet (its calibration needs the median "
-                         "of the whole NNDSVD start); give the L1 weight as l1_W.")
 
 
 def fit_transform_partitioned(
@@ -86,8 +84,9 @@ def fit_transform_partitioned(
         Called on the client after every iteration.
     **params
         Any :class:`~topicmf.TopicNMF` parameter; ``optimizer`` must be
-        ``"hals"``, ``sparsity`` 0. ``n_jobs`` is ignored (the cluster is the
-        parallelism); ``n_threads`` sets OpenMP threads per task.
+        ``"hals"`` (``sparsity`` is calibrated on the blocks as on one
+        machine). ``n_jobs`` is ignored (the cluster is the parallelism);
+        ``n_threads`` sets OpenMP threads per task.
 
     Returns
     -------
@@ -114,9 +113,11 @@ def fit_transform_partitioned(
         _check(model, blocks)
     except ValueError as exc:
         raise ValueError(f"fit_partitioned: {exc}") from None
+    rel_l1_W, rel_l2_H = calibrated_l1_blocks(blocks, model._k, float(getattr(model, "sparsity", 0.0) or 0.0),
+                                              model.random_state)
     settings = Settings(
-        optimizer="hals", dtype=blocks.dtype, l1_W=float(model.l1_W), l1_H=float(model.l1_H),
-        l2_W=float(model.l2_W), l2_H=float(model.l2_H), inner_sweeps=int(model.inner_sweeps),
+        optimizer="hals", dtype=blocks.dtype, l1_W=float(model.l1_W) + rel_l1_W, l1_H=float(model.l1_H),
+        l2_W=float(model.l2_W), l2_H=float(model.l2_H) + rel_l2_H, inner_sweeps=int(model.inner_sweeps),
         max_iter=int(model.max_iter), tol=float(model.tol), n_threads=int(model.n_threads or 1),
     )
     starts = make_starts(model._k, model.n_restarts, model.init, model.random_state, settings.dtype)

@@ -1,0 +1,95 @@
+"""``discover`` on a Dask cluster: partition files -> vocabulary -> row blocks -> fit -> report.
+
+The stages are :func:`topicmf.discover`'s, with the same defaults
+(:func:`topicmf.pipeline.default_vectorizer`, all restarts to convergence,
+``sparsity=DISCOVER_SPARSITY``), so the same documents give the same report.
+Reading, vectorizing and fitting run on the workers; the report's
+document-level tables are built in this process, from the corpus, X and W
+gathered here (fine while they fit in this process's memory; writing each
+partition's tables where it lives is the next step for larger corpora).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from ..defaults import DISCOVER_SPARSITY, LOW_CONFIDENCE, N_RESTARTS, N_TOP_DOCUMENTS, N_TOP_TERMS, N_TOPICS
+from ..pipeline import default_vectorizer
+from ..vectorize import TextVectorizer
+from . import _dask
+from .corpus import PartitionedCorpus, read_partitions, vectorize_partitions
+from .fit import fit_transform_partitioned, gather_W
+from .hals import CHECKPOINT_EVERY, MAX_RECOVERIES
+
+__all__ = ["discover_partitioned"]
+
+
+def discover_partitioned(
+    client: Any,
+    source: PartitionedCorpus | str | Path | Sequence[str | Path],
+    n_topics: int = N_TOPICS,
+    *,
+    text_column: str = "text",
+    id_column: str | None = None,
+    label_column: str | None = None,
+    vectorizer: TextVectorizer | None = None,
+    n_restarts: int = N_RESTARTS,
+    random_state: Any = 0,
+    n_top_terms: int = N_TOP_TERMS,
+    n_top_documents: int = N_TOP_DOCUMENTS,
+    low_confidence: float = LOW_CONFIDENCE,
+    checkpoint_every: int = CHECKPOINT_EVERY,
+    max_recoveries: int = MAX_RECOVERIES,
+    **model_options: Any,
+):
+    """Find ``n_topics`` topics in partition files on a Dask cluster; return the :class:`~topicmf.report.TopicReport`.
+
+    Parameters
+    ----------
+    client : distributed.Client
+    source : PartitionedCorpus, glob pattern, folder or list of partition files
+        See :func:`topicmf.distributed.read_partitions` (files must be readable by the workers).
+    n_topics, text_column, id_column, label_column, vectorizer, n_restarts, random_state,
+    n_top_terms, n_top_documents, low_confidence, **model_options
+        As :func:`topicmf.discover`.
+    checkpoint_every, max_recoveries
+        As :func:`topicmf.distributed.fit_partitioned`.
+
+    Returns
+    -------
+    TopicReport
+        The same report :func:`topicmf.discover` gives for the concatenated
+        documents (numbers equal up to rounding), with ``n_partitions`` and
+        ``n_workers`` in its settings.
+    """
+    from ..report import TopicReport
+
+    _dask.require()
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    parts = source if isinstance(source, PartitionedCorpus) else read_partitions(
+        client, source, text_column=text_column, id_column=id_column, label_column=label_column)
+    timings["load_seconds"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    vec = vectorizer if vectorizer is not None else default_vectorizer(len(parts), n_topics)
+    vec, blocks = vectorize_partitions(parts, vec)
+    timings["vectorize_seconds"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    options = {"race": False, "sparsity": DISCOVER_SPARSITY, **model_options}
+    model, W_blocks = fit_transform_partitioned(client, blocks, n_topics, n_restarts=n_restarts,
+                                                random_state=random_state, checkpoint_every=checkpoint_every,
+                                                max_recoveries=max_recoveries, **options)
+    timings["fit_seconds"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    corpus, X, W = parts.gather(), blocks.gather_X(), gather_W(client, W_blocks)
+    timings["collect_seconds"] = time.perf_counter() - t0
+    settings = {"n_topics": n_topics, "n_restarts": n_restarts, "random_state": random_state,
+                "n_partitions": len(parts.paths), "n_workers": len(_dask.worker_addresses(client)), **timings}
+    return TopicReport(corpus, vec, model, X, W, n_top_terms=n_top_terms, n_top_documents=n_top_documents,
+                       low_confidence=low_confidence, settings=settings)
