@@ -13,6 +13,14 @@ for _var in ("AESARA_FLAGS", "PYTENSOR_FLAGS"):
 
 import pytest  # noqa: E402
 
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """Tests that start a Dask cluster are slow (seconds each on 2 cores): marked before selection."""
+    for item in items:
+        if "client" in getattr(item, "fixturenames", ()) and "test_distributed" in item.nodeid:
+            item.add_marker(pytest.mark.slow)
+
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
