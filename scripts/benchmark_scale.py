@@ -38,7 +38,15 @@ import numpy as np
 
 
 def _peak_mb() -> float:
-    """Peak resident memory of this process, MB (Linux reports KiB)."""
+    """Peak resident memory of this process, MB: ``VmHWM`` (``ru_maxrss`` would carry the parent's
+    peak across fork and exec), else ``ru_maxrss``."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
@@ -88,10 +96,6 @@ def run_single(folder: Path, n_topics: int, iterations: int) -> dict[str, Any]:
             "threads": int(model.n_threads_)}
 
 
-def _worker_peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
-
-
 def run_dask(folder: Path, n_topics: int, iterations: int, n_workers: int) -> dict[str, Any]:
     """The pipeline on a fresh LocalCluster of ``n_workers`` processes x 1 thread."""
     from dask.distributed import Client, LocalCluster
@@ -109,7 +113,7 @@ def run_dask(folder: Path, n_topics: int, iterations: int, n_workers: int) -> di
         model = fit_partitioned(client, blocks, n_topics, n_restarts=1, max_iter=iterations, tol=0.0,
                                 random_state=0, callback=lambda r, it, loss, v: stamps.append(time.perf_counter()))
         t3 = time.perf_counter()
-        workers = sorted(client.run(_worker_peak_mb).values())
+        workers = sorted(client.run(_peak_mb).values())
         steps = np.diff(stamps)
         return {"read_s": t1 - t0, "vectorize_s": t2 - t1, "fit_s": t3 - t2, "n_iter": int(model.n_iter_),
                 "s_per_iter": float(np.median(steps)) if len(steps) else float("nan"),

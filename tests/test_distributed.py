@@ -268,7 +268,7 @@ def test_partitioned_vectorizing_equals_fit_transform(cluster_client, newsroom_p
     X_ref = ref.fit_transform(corpus.texts)
     parts = read_partitions(cluster_client, str(folder / "*.jsonl"), label_column="label")
     assert parts.n_documents == (50, 80, 1, 109)
-    vec, blocks = vectorize_partitions(parts, tm.TextVectorizer(**params))
+    vec, blocks = vectorize_partitions(parts, tm.TextVectorizer(**params), n_blocks=4)
     assert list(vec.get_feature_names_out()) == list(ref.get_feature_names_out())
     assert vec.vocabulary_ == ref.vocabulary_
     np.testing.assert_allclose(vec.idf_, ref.idf_, rtol=1e-12, atol=0)
@@ -280,6 +280,16 @@ def test_partitioned_vectorizing_equals_fit_transform(cluster_client, newsroom_p
     assert abs(vec.transform(corpus.texts) - X_ref).max() <= 1e-12  # the fitted vectorizer is a normal one
     document, arrays = vec.to_state()
     assert abs(tm.TextVectorizer.from_state(document, arrays).transform(corpus.texts) - X_ref).max() <= 1e-12
+
+
+def test_partitions_are_joined_into_one_block_per_worker_thread(cluster_client, newsroom_parts):
+    corpus, folder = newsroom_parts
+    parts = read_partitions(cluster_client, str(folder / "*.jsonl"))
+    vec, blocks = vectorize_partitions(parts, tm.TextVectorizer(min_df=2))
+    assert blocks.n_rows == (130, 110)  # partitions (50, 80) and (1, 109)
+    assert abs(blocks.gather_X() - tm.TextVectorizer(min_df=2).fit_transform(corpus.texts)).max() <= 1e-12
+    again = blocks.regroup(1)
+    assert again.n_rows == (240,) and abs(again.gather_X() - blocks.gather_X()).max() == 0
 
 
 def test_partitions_from_a_folder_of_csv_keep_documents_in_order(cluster_client, tmp_path):

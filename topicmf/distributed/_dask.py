@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["require", "lost_data_errors", "worker_addresses", "holders"]
+__all__ = ["require", "lost_data_errors", "worker_addresses", "holders", "on"]
 
 INSTALL_HINT = "pip install 'topicmf[dask]' (or pip install 'dask[distributed]')"
 
@@ -51,3 +51,8 @@ def holders(client: Any, futures: list[Any]) -> list[list[str]]:
     except lost_data_errors():  # one was cancelled meanwhile: count only those still finished
         who = {f.key: ("?",) for f in live if f.status == "finished"}
     return [list(who.get(f.key, ())) if f.status not in gone else [] for f in futures]
+
+
+def on(worker: str | None) -> dict[str, Any]:
+    """``submit``/``scatter`` keywords preferring ``worker`` (any worker if it is gone); none for None."""
+    return {"workers": [worker], "allow_other_workers": True} if worker else {}

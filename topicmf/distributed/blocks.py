@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -21,7 +21,7 @@ import scipy.sparse as sp
 from ..factorize._solver import MAX_NNZ
 from . import _dask
 
-__all__ = ["RowBlock", "RowBlocks", "make_block", "aligned_csr"]
+__all__ = ["RowBlock", "RowBlocks", "make_block", "aligned_csr", "consecutive_groups", "merge_blocks"]
 
 logger = logging.getLogger(__name__)
 
@@ -87,6 +87,46 @@ def block_summary(block: RowBlock) -> tuple[int, int, int, float, float]:
             float(np.sum(np.square(data, dtype=np.float64))), float(np.sum(data, dtype=np.float64)))
 
 
+def consecutive_groups(n_rows: Sequence[int], n_groups: int) -> list[list[int]]:
+    """Indices of consecutive parts in ``min(n_groups, len(n_rows))`` groups of about equal rows."""
+    n = len(n_rows)
+    n_groups = min(int(n_groups), n)
+    offsets = np.cumsum(n_rows)
+    targets = np.linspace(0, offsets[-1] if n else 0, n_groups + 1)[1:]
+    groups, first = [], 0
+    for j in range(n_groups):
+        if j == n_groups - 1:
+            end = n - 1
+        else:
+            end = int(np.searchsorted(offsets, targets[j], side="left"))
+            end = max(min(end, n - n_groups + j), first)  # leave a part for each group still to come
+        groups.append(list(range(first, end + 1)))
+        first = end + 1
+    return groups
+
+
+def home_of(group: Sequence[int], where: Sequence[str | None], n_rows: Sequence[int]) -> str | None:
+    """The worker holding most of the group's rows (None if none is known)."""
+    rows: dict[str | None, int] = {}
+    for i in group:
+        rows[where[i]] = rows.get(where[i], 0) + n_rows[i]
+    known = {w: n for w, n in rows.items() if w is not None}
+    return max(sorted(known), key=lambda w: known[w]) if known else None
+
+
+def merge_blocks(*blocks: RowBlock) -> RowBlock:
+    """Consecutive row blocks as one (X stacked by rows, X^T by columns)."""
+    if len(blocks) == 1:
+        return blocks[0]
+    X = sp.csr_matrix(sp.vstack([b.X for b in blocks], format="csr"))
+    XT = sp.csr_matrix(sp.hstack([b.XT for b in blocks], format="csr"))
+    for M in (X, XT):
+        M.sort_indices()
+        M.indices = M.indices.astype(np.int32, copy=False)
+        M.indptr = M.indptr.astype(np.int32, copy=False)
+    return RowBlock(X, XT)
+
+
 def block_X(block: RowBlock) -> sp.csr_matrix:
     """X_i alone (to gather a block without its transpose)."""
     return block.X
@@ -116,6 +156,9 @@ class RowBlocks:
     dtype : str
     rebuildable : bool
         Whether Dask can rebuild a lost block from the tasks that made it.
+    keep : list of Future
+        Inputs of those tasks that have no recipe of their own (scattered);
+        held here so the recipe stays whole.
     """
 
     client: Any
@@ -127,6 +170,7 @@ class RowBlocks:
     total: float
     dtype: str
     rebuildable: bool = True
+    keep: list[Any] = field(default_factory=list, repr=False)
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -208,6 +252,28 @@ class RowBlocks:
         if not gone and not self.rebuildable:
             gone = [i for i, h in enumerate(_dask.holders(self.client, self.futures)) if not h]
         return gone
+
+    def regroup(self, n_blocks: int) -> RowBlocks:
+        """The same X in ``n_blocks`` blocks, each the concatenation of consecutive blocks.
+
+        Fewer, larger blocks mean fewer tasks per iteration (each costs the
+        scheduler about a millisecond). Groups are fixed by the block sizes
+        alone (consecutive blocks, rows as even as the boundaries allow), so
+        the fit stays deterministic; a group is made where most of its rows
+        live (blocks read by :func:`read_partitions` sit on consecutive
+        workers, so one group per worker moves nothing).
+        """
+        if not 1 <= n_blocks <= self.n_blocks:
+            raise ValueError(f"n_blocks must be in [1, {self.n_blocks}]; got {n_blocks}.")
+        if n_blocks == self.n_blocks:
+            return self
+        groups = consecutive_groups(self.n_rows, n_blocks)
+        where = self.locations()
+        futures = [self.client.submit(merge_blocks, *[self.futures[i] for i in g],
+                                      **_dask.on(home_of(g, where, self.n_rows))) for g in groups]
+        _dask.require().wait(futures)  # made now, so their workers are known to the fit
+        return RowBlocks(self.client, futures, tuple(sum(self.n_rows[i] for i in g) for g in groups), self.n_cols,
+                         self.nnz, self.norm2, self.total, self.dtype, self.rebuildable, list(self.keep))
 
     def gather_X(self) -> sp.csr_matrix:
         """The whole X in this process (vstack of the blocks; for reports on moderate corpora)."""

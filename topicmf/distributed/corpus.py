@@ -19,8 +19,8 @@ b. the client fixes the vocabulary with scikit-learn's rules
    frequent surface word, ties alphabetical), and builds the fitted
    vectorizer with :meth:`TextVectorizer.from_state`, so it saves and loads
    as usual;
-c. each partition becomes a CSR row block of X on its worker, through that
-   vectorizer's ``transform``.
+c. consecutive partitions become a CSR row block of X on the worker that
+   read them, through that vectorizer's ``transform``.
 
 The vocabulary, IDF, labels and X equal those of ``TextVectorizer.fit_transform``
 on the concatenated documents.
@@ -44,7 +44,7 @@ from ..corpora import Corpus, load_corpus
 from ..preprocess.stopwords import resolve_stop_words
 from ..vectorize import TextVectorizer
 from . import _dask
-from .blocks import RowBlock, RowBlocks, make_block
+from .blocks import RowBlock, RowBlocks, consecutive_groups, home_of, make_block
 from .hals import tree_sum
 
 __all__ = ["PartitionedCorpus", "read_partitions", "vectorize_partitions", "partition_paths", "PARTITION_SUFFIXES"]
@@ -192,8 +192,7 @@ def read_partitions(
                "max_document_bytes": max_document_bytes, "max_total_bytes": max_total_bytes}
     workers = _dask.worker_addresses(client)
     where = [workers[i * len(workers) // len(paths)] if workers else None for i in range(len(paths))]
-    futures = [client.submit(_read_partition, str(p), options, workers=[w] if w else None,
-                             allow_other_workers=True) for p, w in zip(paths, where)]
+    futures = [client.submit(_read_partition, str(p), options, **_dask.on(w)) for p, w in zip(paths, where)]
     sizes = client.gather([client.submit(_n_documents, f) for f in futures])
     return PartitionedCorpus(client, paths, futures, tuple(int(n) for n in sizes), where, str(source))
 
@@ -318,18 +317,30 @@ def _params_document(vec: TextVectorizer) -> dict[str, Any]:
 
 # -- pass (b): X's blocks -----------------------------------------------------------------
 
-def _transform_partition(corpus: Corpus, state: tuple[dict, dict], dtype: str) -> RowBlock:
+def _transform_partitions(state: tuple[dict, dict], dtype: str, *corpora: Corpus) -> RowBlock:
+    """Consecutive partitions as one row block of X, through the fitted vectorizer."""
     vec = TextVectorizer.from_state(*state)
-    return make_block(vec.transform(corpus.texts), dtype)
+    return make_block(vec.transform([t for c in corpora for t in c.texts]), dtype)
 
 
 def _n_empty(block: RowBlock) -> int:
     return int(np.count_nonzero(np.diff(block.X.indptr) == 0))
 
 
-def vectorize_partitions(corpus: PartitionedCorpus, vectorizer: TextVectorizer | None = None
-                         ) -> tuple[TextVectorizer, RowBlocks]:
+def vectorize_partitions(corpus: PartitionedCorpus, vectorizer: TextVectorizer | None = None,
+                         n_blocks: int | None = None) -> tuple[TextVectorizer, RowBlocks]:
     """Fit ``vectorizer`` (unfitted; default ``TextVectorizer()``) on a partitioned corpus.
+
+    Parameters
+    ----------
+    corpus : PartitionedCorpus
+    vectorizer : TextVectorizer, optional
+    n_blocks : int, optional
+        Row blocks of X: consecutive partitions are joined into this many
+        blocks of about equal rows (:func:`~topicmf.distributed.blocks.consecutive_groups`),
+        each made on the worker that read most of them. Default: one block per
+        worker thread of the cluster (fewer blocks, fewer tasks per HALS
+        iteration), at most one per partition.
 
     Returns
     -------
@@ -337,8 +348,8 @@ def vectorize_partitions(corpus: PartitionedCorpus, vectorizer: TextVectorizer |
         A new fitted vectorizer (from :meth:`~topicmf.TextVectorizer.from_state`),
         the same as ``vectorizer.fit(all documents)`` would give.
     X : RowBlocks
-        One block per partition, made where the partition was read; Dask can
-        make a lost block again from its file.
+        Made where the partitions were read; Dask can make a lost block again
+        from its files.
 
     Raises
     ------
@@ -360,11 +371,10 @@ def vectorize_partitions(corpus: PartitionedCorpus, vectorizer: TextVectorizer |
         raise ValueError("TextVectorizer: the corpus is empty (0 documents); nothing to vectorize.")
     stop_words = frozenset(resolve_stop_words(vec.stop_words, vec.extra_stop_words))
 
-    def here(i: int) -> list[str] | None:
-        w = corpus.workers[i] if i < len(corpus.workers) else None
-        return [w] if w else None
+    def here(i: int) -> str | None:
+        return corpus.workers[i] if i < len(corpus.workers) else None
 
-    parts = [client.submit(_counts_task, f, params, stop_words, workers=here(i), allow_other_workers=True)
+    parts = [client.submit(_counts_task, f, params, stop_words, **_dask.on(here(i)))
              for i, f in enumerate(corpus.futures)]
     (counts,) = tree_sum(client, parts, _add_counts).result()
     terms = sorted(counts.df)
@@ -393,9 +403,14 @@ def vectorize_partitions(corpus: PartitionedCorpus, vectorizer: TextVectorizer |
               "n_documents": int(counts.n_documents), "n_empty_documents": 0, "cleaner": None}
     arrays = {"idf": np.asarray(idf, dtype=np.float64)}
     state_f = client.scatter(({"params": params, "fitted": fitted}, arrays), broadcast=True, hash=False)
-    made = [client.submit(_transform_partition, f, state_f, dtype.name, workers=here(i), allow_other_workers=True)
-            for i, f in enumerate(corpus.futures)]
+    if n_blocks is None:
+        n_blocks = max(1, sum(client.nthreads().values()))
+    groups = consecutive_groups(corpus.n_documents, n_blocks)
+    where = [here(i) for i in range(len(corpus.futures))]
+    made = [client.submit(_transform_partitions, state_f, dtype.name, *[corpus.futures[i] for i in g],
+                          **_dask.on(home_of(g, where, corpus.n_documents))) for g in groups]
     blocks = RowBlocks.from_futures(client, made, dtype.name)
+    blocks.keep.append(state_f)  # so Dask can make a lost block again from its partition
     n_empty = int(sum(client.gather([client.submit(_n_empty, b) for b in blocks.futures])))
     logger.info("vectorize_partitions: %d documents, %d terms (%d before pruning), %d blocks",
                 counts.n_documents, len(kept), len(terms), blocks.n_blocks)

@@ -188,8 +188,8 @@ def transform_partitioned(client: Any, model: TopicNMF, blocks: Any, *, max_iter
     blocks = as_row_blocks(client, blocks, np.dtype(model.dtype).name)
     model_f = client.scatter(model, broadcast=True, hash=False)
     where = blocks.locations()
-    return [client.submit(_transform_block, model_f, b, max_iter, tol, workers=[w] if w else None,
-                          allow_other_workers=True) for b, w in zip(blocks.futures, where)]
+    return [client.submit(_transform_block, model_f, b, max_iter, tol, **_dask.on(w))
+            for b, w in zip(blocks.futures, where)]
 
 
 def gather_W(client: Any, W: Sequence[Any]) -> np.ndarray:

@@ -152,7 +152,7 @@ class DistributedHals:
     # -- one iteration ---------------------------------------------------------------
     def _submit(self, i: int, fn: Callable, *args: Any) -> Any:
         where = self._where[i]
-        return self.client.submit(fn, *args, workers=[where] if where else None, allow_other_workers=True)
+        return self.client.submit(fn, *args, **_dask.on(where))
 
     def _reduce(self, parts: list[Any]) -> tuple:
         return tree_sum(self.client, parts).result()

@@ -51,7 +51,7 @@ def _random_start(blocks: RowBlocks, start: Any, workers: list[str | None]) -> t
         state = rng.bit_generator.state
         offsets = blocks.offsets
         W = [client.submit(_uniform_rows, state, int(offsets[i]) * k, rows, k, scale, start.dtype,
-                           workers=[w] if w else None, allow_other_workers=True)
+                           **_dask.on(w))
              for i, (rows, w) in enumerate(zip(blocks.n_rows, workers))]
         rng.bit_generator.advance(n * k)
     else:  # other generators: draw W here and send each block its rows

@@ -27,6 +27,7 @@ import numpy as np
 import scipy.linalg as la
 from sklearn.utils import check_random_state
 
+from . import _dask
 from .blocks import RowBlock, RowBlocks
 from .hals import tree_sum
 from .init import random_scale
@@ -91,7 +92,7 @@ def _sum(blocks: RowBlocks, task: Any, *args: Any, per_block: list | None = None
     client = blocks.client
     workers = workers or [None] * blocks.n_blocks
     parts = [client.submit(task, b, *(args if per_block is None else (per_block[i],)),
-                           workers=[w] if w else None, allow_other_workers=True)
+                           **_dask.on(w))
              for i, (b, w) in enumerate(zip(blocks.futures, workers))]
     return tree_sum(client, parts).result()
 
@@ -132,8 +133,7 @@ def randomized_svd_blocks(blocks: RowBlocks, n_components: int, random_state: in
             (Z,) = _sum(blocks, _gram_times, lu(Z), workers=workers)
         Qm, _ = la.qr(Z, mode="economic", check_finite=False)
         Qm_f = client.scatter(Qm, broadcast=True, hash=False)
-        B = np.vstack(client.gather([client.submit(_times, b, Qm_f, workers=[w] if w else None,
-                                                   allow_other_workers=True)
+        B = np.vstack(client.gather([client.submit(_times, b, Qm_f, **_dask.on(w))
                                      for b, w in zip(blocks.futures, workers)])).T
         Uhat, s, Vt = la.svd(B, full_matrices=False, lapack_driver="gesdd")
         U = Qm @ Uhat
@@ -197,6 +197,6 @@ def nndsvd_start(blocks: RowBlocks, start: Any, workers: list[str | None]) -> tu
              for i, w in enumerate(workers)]
         return W, Ht
     M_f = client.scatter(U, broadcast=True, hash=False)
-    W = [client.submit(_W_block, b, M_f, S, positive, w_norms, lam, fill, dtype, workers=[w] if w else None,
-                       allow_other_workers=True) for b, w in zip(blocks.futures, workers)]
+    W = [client.submit(_W_block, b, M_f, S, positive, w_norms, lam, fill, dtype, **_dask.on(w))
+         for b, w in zip(blocks.futures, workers)]
     return W, Ht
