@@ -469,6 +469,23 @@ def test_a_lost_scattered_block_stops_the_fit_with_a_clear_error(cluster_client)
     assert fired
 
 
+def test_blocks_vectorized_from_files_are_rebuilt_after_a_lost_worker(cluster_client, newsroom_parts):
+    corpus, folder = newsroom_parts
+    c = cluster_client
+    ref_vec = tm.TextVectorizer(min_df=2)
+    X = ref_vec.fit_transform(corpus.texts)
+    params = dict(n_restarts=1, tol=1e-6, random_state=0)
+    ref = tm.TopicNMF(n_topics=6, **params)
+    W_ref = ref.fit_transform(X)
+    parts = read_partitions(c, str(folder / "*.jsonl"))
+    _, blocks = vectorize_partitions(parts, tm.TextVectorizer(min_df=2), n_blocks=4)
+    del parts  # the blocks' recipe reads the files again
+    callback, fired = _killer(c, blocks)
+    model, W_f = fit_transform_partitioned(c, blocks, 6, checkpoint_every=2, callback=callback, **params)
+    assert fired and model.n_recoveries_ >= 1
+    _assert_same_fit(model, gather_W(c, W_f), ref, W_ref)
+
+
 def test_client_restart_mid_fit_stops_it_with_a_clear_error(cluster_client):
     c = cluster_client
     blocks = RowBlocks.from_futures(c, [c.submit(_planted_rows, i, pure=False) for i in range(4)])
@@ -479,3 +496,4 @@ def test_client_restart_mid_fit_stops_it_with_a_clear_error(cluster_client):
 
     with pytest.raises(RuntimeError, match="were lost .* cancelled"):
         fit_partitioned(c, blocks, 5, n_restarts=1, tol=1e-8, callback=callback)
+
