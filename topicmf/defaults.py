@@ -6,6 +6,8 @@ here imports anything from topicmf, so every layer may import it.
 
 from __future__ import annotations
 
+from typing import Final
+
 __all__ = [
     "N_TOPICS",
     "N_RESTARTS",
@@ -46,7 +48,7 @@ MAX_ITER = 300
 #: within 0.01% of cd's error on every benchmark row, see ``scripts/benchmark_core.py``).
 TOL = 1e-4
 #: How restart 0 starts ("nndsvd": from a truncated SVD; the other restarts are random).
-INIT = "nndsvd"
+INIT: Final = "nndsvd"
 #: HALS sweeps per pair of sparse products (sweeps cost n r^2, products nnz r; text has nnz >> n r).
 INNER_SWEEPS = 2
 #: Terms per topic in tables, labels' search and coherence scores.

@@ -412,13 +412,14 @@ class TextVectorizer(TransformerMixin, BaseEstimator):
             if v is not None and not isinstance(v, str):
                 params[name] = sorted(str(w) for w in v)
         params = {k: (v.item() if isinstance(v, np.generic) else v) for k, v in params.items()}
+        cleaner = getattr(self, "cleaner_", None)
         fitted = {
             "stop_words": sorted(self.stop_words_),
             "terms": [str(t) for t in self.get_feature_names_out()],
             "term_labels": [str(t) for t in self.term_labels_],
             "n_documents": int(self.n_documents_),
             "n_empty_documents": int(self.n_empty_documents_),
-            "cleaner": self.cleaner_.to_dict() if getattr(self, "cleaner_", None) is not None else None,
+            "cleaner": cleaner.to_dict() if cleaner is not None else None,
         }
         return {"params": params, "fitted": fitted}, {"idf": np.asarray(self.idf_, dtype=np.float64)}
 
