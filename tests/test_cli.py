@@ -157,3 +157,31 @@ def test_select_k_comma_list_parses():
     assert _topics_range("6,4,6") == [4, 6]
     assert _topics_range("4:10:3") == [4, 7, 10]
     assert _topics_range("5") == [5]
+
+
+def test_json_format_and_transform_remembers_the_models_columns(tmp_path, capsys):
+    import json
+
+    import pandas as pd
+
+    import topicmf as tm
+    from topicmf.cli import main
+
+    corpus = tm.load_corpus("newsroom")
+    frame = pd.DataFrame({"body": corpus.texts, "key": [f"doc-{i}" for i in range(len(corpus))]})
+    src = tmp_path / "docs.csv"
+    frame.to_csv(src, index=False)
+    out = tmp_path / "rep"
+    assert main(["discover", str(src), "--topics", "3", "--restarts", "1", "--text-column", "body",
+                 "--id-column", "key", "--out", str(out), "--format", "json",
+                 "--save-model", str(tmp_path / "m.topicmf"), "-q"]) == 0
+    doc = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert set(doc) == {"summary", "topics", "top_terms", "top_documents", "document_topics"}
+    assert len(doc["document_topics"]) == len(corpus) and doc["summary"]["n_topics"] == 3
+    new = tmp_path / "new.csv"
+    frame.head(5).to_csv(new, index=False)
+    scored = tmp_path / "scored.csv"
+    # no --text-column / --id-column: the model remembers "body" and "key"
+    assert main(["transform", str(tmp_path / "m.topicmf"), str(new), "--out", str(scored), "-q"]) == 0
+    table = pd.read_csv(scored)
+    assert list(table["document_id"]) == [f"doc-{i}" for i in range(5)]

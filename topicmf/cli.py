@@ -52,7 +52,7 @@ EXIT_INTERNAL_ERROR = 1
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a program stopped by a closed pipe
-FORMATS = ("html", "csv", "md", "xlsx")
+FORMATS = ("html", "csv", "md", "xlsx", "json")
 TABLE_SUFFIXES = (".csv", ".tsv", ".jsonl", ".ndjson")
 #: Largest ``--stop-words`` file read.
 MAX_STOP_WORDS_BYTES = 16 * 2**20
@@ -261,7 +261,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_vectorizer_options(p)
     p.add_argument("--out", default="topicmf-report", help="output folder (default: ./topicmf-report)")
     p.add_argument("--format", type=_formats, default=["html", "csv"],
-                   help="comma list of html,csv,md,xlsx (default: html,csv)")
+                   help="comma list of html,csv,md,xlsx,json (default: html,csv)")
     p.add_argument("--save-model", default=None, metavar="PATH", help="also save the model file here")
     p.add_argument("--no-formula-guard", action="store_true", help=guard_help + " (CSV and Excel files)")
     p.set_defaults(handler=_cmd_discover)
@@ -553,6 +553,7 @@ _REPORT_FILES = {
     "csv": ("topics.csv", "top_terms.csv", "top_documents.csv", "document_topics.csv", "summary.json"),
     "md": ("report.md",),
     "xlsx": ("report.xlsx",),
+    "json": ("report.json",),
 }
 
 
@@ -569,6 +570,8 @@ def _write_report(report, stage: Path, formats: list[str], safe: bool) -> list[s
         written.append(writers.write_markdown(report, stage / "report.md"))
     if "xlsx" in formats:
         written.append(writers.write_excel(report, stage / "report.xlsx", safe=safe))
+    if "json" in formats:
+        written.append(writers.write_json(report, stage / "report.json"))
     return written
 
 
@@ -599,6 +602,9 @@ def _run_discover(args: argparse.Namespace, corpus_source: Any, n_topics: int, r
         vec = _vectorizer(args, len(corpus), n_topics) if hasattr(args, "min_df") else None
         report = discover(corpus, n_topics=n_topics, n_restarts=restarts, random_state=seed,
                           vectorizer=vec, progress=_progress(args), **options)
+        for option in ("text_column", "id_column"):  # remembered by a saved model for `transform`
+            if getattr(args, option, None):
+                report.settings[option] = getattr(args, option)
         with _writing("--out", out.path), _Staging(out.path, "--out") as stage:
             staged = _write_report(report, stage.dir, formats, safe)
             if save_model:
@@ -666,6 +672,11 @@ def _cmd_transform(args: argparse.Namespace) -> int:
     folder.prepare()
     try:
         model = load_model(args.model)
+        # the columns the model was trained with, unless given on the command line
+        for option in ("text_column", "id_column"):
+            remembered = model.info.get(option)
+            if getattr(args, option) is None and isinstance(remembered, str):
+                setattr(args, option, remembered)
         corpus = _load(args)
         table = model.transform_texts(corpus)
         with _writing("--out", out), _Staging(folder.path, "--out") as stage:

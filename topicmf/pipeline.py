@@ -158,6 +158,8 @@ def discover(
         stages.set_postfix_str("scoring")
 
     settings = {"n_topics": n_topics, "n_restarts": n_restarts, "random_state": random_state, **timings}
+    if not isinstance(corpus_or_texts, Corpus):  # columns read, remembered by the model for transform
+        settings.update({"text_column": text_column, "id_column": id_column, "label_column": label_column})
     report = TopicReport(corpus, vec, model, X, W, n_top_terms=n_top_terms, n_top_documents=n_top_documents,
                          low_confidence=low_confidence, settings=settings)
     if stages is not None:

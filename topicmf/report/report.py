@@ -475,6 +475,9 @@ class TopicReport:
         """The fitted vectorizer and factorization as a :class:`~topicmf.TopicModel`."""
         info: dict[str, Any] = {"corpus": str(self.corpus.name), "n_documents": len(self.corpus),
                                 "coherence_npmi": float(np.mean(self.npmi))}
+        for key in ("text_column", "id_column"):  # so ``topicmf transform`` reads new files alike
+            if isinstance(self.settings.get(key), str):
+                info[key] = self.settings[key]
         if self._names is not None:  # names given by relabel_topics travel with the model
             info["topic_labels"] = json.dumps(self.topic_labels)
         if any(len(m) > 1 for m in self.merged_from):

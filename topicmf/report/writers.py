@@ -660,3 +660,23 @@ def write_html(report: TopicReport, path: str | Path) -> str:
     out.append(f"<pre>{esc(json.dumps({k: s[k] for k in shown}, indent=2))}</pre>")
     out.append("</details></main></body></html>")
     return _write_text(path, "".join(out))
+
+
+def write_json(report: TopicReport, path: str | Path) -> str:
+    """One JSON document: ``summary`` plus every table as a list of records; returns the path.
+
+    Values are plain JSON (numbers, strings, booleans, null); written atomically.
+    """
+    def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+        return json.loads(frame.to_json(orient="records", date_format="iso", force_ascii=False))
+
+    doc = {
+        "summary": report.summary(),
+        "topics": records(report.topics),
+        "top_terms": records(report.top_terms),
+        "top_documents": records(report.top_documents),
+        "document_topics": records(report.document_topics.reset_index(drop=True)),
+    }
+    with atomic_open(path, "w") as fh:
+        json.dump(doc, fh, ensure_ascii=False, indent=1, default=str)
+    return str(path)
