@@ -175,7 +175,7 @@ with warnings.catch_warnings(record=True) as caught:
 mine = [str(w.message) for w in caught if "home folder is not writable" in str(w.message)]
 assert len(mine) == 1 and "\\n" not in mine[0], mine
 import os, stat
-folder = _backend.config.base_compiledir
+folder = str(_backend.config.base_compiledir)
 st = os.stat(folder)
 assert folder.startswith(os.environ["TMPDIR"]) and stat.S_IMODE(st.st_mode) & 0o022 == 0, (folder, oct(st.st_mode))
 print("ok")
