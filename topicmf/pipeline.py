@@ -104,7 +104,7 @@ def discover(
         Passed to :class:`~topicmf.report.TopicReport`.
     **model_options
         Any other :class:`~topicmf.TopicNMF` parameter (``l1_H``, ``optimizer``, ``n_jobs``...).
-        ``sparsity`` defaults to :data:`topicmf.defaults.DISCOVER_SPARSITY` (0.2): sparse
+        ``sparsity`` defaults to :data:`topicmf.defaults.DISCOVER_SPARSITY` (0.1): sparse
         coding on, relative to the data, so one default holds from small to large corpora.
 
     Returns
