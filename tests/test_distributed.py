@@ -429,6 +429,44 @@ def test_discover_partitioned_gives_discovers_report(cluster_client, newsroom_pa
         assert a[others].equals(b[others]), name
 
 
+def test_topicnmf_fits_row_blocks_through_their_hook(cluster_client):
+    """What ``TopicNMF(...).fit(blocks)`` runs once TopicNMF._fit calls X.__topicmf_fit__."""
+    X = _planted_X(300, 200, seed=7)
+    ref = tm.TopicNMF(n_topics=4, n_restarts=2, random_state=0)
+    W_ref = ref.fit_transform(X)
+    model = tm.TopicNMF(n_topics=4, n_restarts=2, random_state=0)
+    W_f = RowBlocks.from_matrix(cluster_client, X, 2).__topicmf_fit__(model)
+    _assert_same_fit(model, gather_W(cluster_client, W_f), ref, W_ref)
+    with pytest.raises(ValueError, match="TopicNMF: only optimizer='hals'"):
+        RowBlocks.from_matrix(cluster_client, X, 2).__topicmf_fit__(tm.TopicNMF(n_topics=4, optimizer="mu"))
+
+
+def test_discover_partitioned_takes_a_corpus_of_this_process(cluster_client):
+    from topicmf.distributed import scatter_corpus
+
+    corpus = tm.load_corpus("newsroom")
+    parts = scatter_corpus(cluster_client, corpus, 3)
+    assert parts.n_documents == (80, 80, 80) and not parts.rebuildable
+    assert parts.gather() == corpus
+    report = discover_partitioned(cluster_client, "newsroom", 6)  # a bundled name: read here, then sent
+    ref = tm.discover("newsroom", 6)
+    np.testing.assert_allclose(report.topics["coherence_npmi"], ref.topics["coherence_npmi"], rtol=1e-8)
+    assert list(report.topics["topic_label"]) == list(ref.topics["topic_label"])
+
+
+@pytest.mark.slow
+def test_open_client_starts_and_closes_a_local_cluster():
+    from topicmf.distributed import open_client
+
+    with open_client(n_workers=1) as client:
+        assert len(client.scheduler_info()["workers"]) == 1
+        assert client.submit(sum, [1, 2]).result() == 3
+    assert client.status == "closed"
+    with pytest.raises(ValueError, match="either a scheduler address or a number"):
+        with open_client():
+            pass
+
+
 # -- recovery (these restart workers: keep them last in the module) ---------------------------
 
 async def _die():

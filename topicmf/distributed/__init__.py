@@ -14,6 +14,8 @@ back. The same C kernels run on every worker.
 - :mod:`.fit`: :func:`fit_partitioned` -> a fitted :class:`~topicmf.TopicNMF`.
 - :mod:`.executor`: :class:`DaskExecutor`, restarts of an in-memory X as tasks.
 - :mod:`.pipeline`: :func:`discover_partitioned` -> a :class:`~topicmf.report.TopicReport`.
+- :mod:`.cluster`: :func:`open_client`, a client for the command line.
+- :mod:`.sparsity`: ``TopicNMF(sparsity=...)``'s calibration on blocks (exact distributed median).
 
 Importing this package does not import Dask; the functions do, and say how
 to install it when it is missing.
@@ -30,16 +32,19 @@ _LAZY = {
     "make_block": "blocks",
     "PartitionedCorpus": "corpus",
     "read_partitions": "corpus",
+    "scatter_corpus": "corpus",
     "vectorize_partitions": "corpus",
     "DistributedHals": "hals",
     "PartitionedExecutor": "hals",
     "as_row_blocks": "fit",
+    "fit_estimator": "fit",
     "fit_partitioned": "fit",
     "fit_transform_partitioned": "fit",
     "transform_partitioned": "fit",
     "gather_W": "fit",
     "DaskExecutor": "executor",
     "discover_partitioned": "pipeline",
+    "open_client": "cluster",
 }
 
 __all__ = sorted(_LAZY)

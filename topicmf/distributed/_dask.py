@@ -24,13 +24,14 @@ def require() -> Any:
 
 
 def lost_data_errors() -> tuple[type[BaseException], ...]:
-    """Exceptions that mean results were lost with a worker (not an error of the computation)."""
+    """Exceptions that mean results were lost with a worker (not an error of the computation);
+    a scatter that times out counts (it waits on a worker that died)."""
     from concurrent.futures import CancelledError
 
     from distributed.comm.core import CommClosedError
     from distributed.scheduler import KilledWorker
 
-    return (CancelledError, KilledWorker, CommClosedError)
+    return (CancelledError, KilledWorker, CommClosedError, TimeoutError)
 
 
 def worker_addresses(client: Any) -> list[str]:

@@ -275,6 +275,13 @@ class RowBlocks:
         return RowBlocks(self.client, futures, tuple(sum(self.n_rows[i] for i in g) for g in groups), self.n_cols,
                          self.nnz, self.norm2, self.total, self.dtype, self.rebuildable, list(self.keep))
 
+    def __topicmf_fit__(self, estimator: Any) -> list[Any]:
+        """Fit ``estimator`` (a :class:`~topicmf.TopicNMF`) on these blocks, in place: what
+        ``TopicNMF.fit(row_blocks)`` runs. Returns W's blocks (futures)."""
+        from .fit import fit_estimator
+
+        return fit_estimator(estimator, self)
+
     def gather_X(self) -> sp.csr_matrix:
         """The whole X in this process (vstack of the blocks; for reports on moderate corpora)."""
         parts = self.client.gather([self.client.submit(block_X, b) for b in self.futures])

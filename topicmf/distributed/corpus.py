@@ -47,7 +47,8 @@ from . import _dask
 from .blocks import RowBlock, RowBlocks, consecutive_groups, home_of, make_block
 from .hals import tree_sum
 
-__all__ = ["PartitionedCorpus", "read_partitions", "vectorize_partitions", "partition_paths", "PARTITION_SUFFIXES"]
+__all__ = ["PartitionedCorpus", "read_partitions", "scatter_corpus", "vectorize_partitions", "partition_paths",
+           "PARTITION_SUFFIXES"]
 
 logger = logging.getLogger(__name__)
 
@@ -122,6 +123,8 @@ class PartitionedCorpus:
     workers : list of str or None
         The worker each partition was read on (its block of X is made there).
     name : str
+    rebuildable : bool
+        Whether Dask can read a lost partition again (False for :func:`scatter_corpus`).
     """
 
     client: Any
@@ -130,6 +133,7 @@ class PartitionedCorpus:
     n_documents: tuple[int, ...]
     workers: list[str | None] = field(default_factory=list)
     name: str = "<partitions>"
+    rebuildable: bool = True
 
     def __len__(self) -> int:
         return int(sum(self.n_documents))
@@ -195,6 +199,34 @@ def read_partitions(
     futures = [client.submit(_read_partition, str(p), options, **_dask.on(w)) for p, w in zip(paths, where)]
     sizes = client.gather([client.submit(_n_documents, f) for f in futures])
     return PartitionedCorpus(client, paths, futures, tuple(int(n) for n in sizes), where, str(source))
+
+
+def scatter_corpus(client: Any, corpus: Corpus, n_partitions: int | None = None) -> PartitionedCorpus:
+    """A corpus of this process sent to the workers as ``n_partitions`` consecutive parts.
+
+    Default: one part per worker thread. Scattered parts have no recipe, so
+    blocks of X made from them cannot be rebuilt after a lost worker (the fit
+    then stops with an error); partition files (:func:`read_partitions`) can.
+    """
+    _dask.require()
+    n = len(corpus)
+    if n_partitions is None:
+        n_partitions = max(1, sum(client.nthreads().values()))
+    n_partitions = max(1, min(int(n_partitions), n))
+    bounds = np.linspace(0, n, n_partitions + 1).round().astype(int)
+    workers = _dask.worker_addresses(client)
+    where = [workers[i * len(workers) // n_partitions] if workers else None for i in range(n_partitions)]
+    futures = []
+    for i, w in enumerate(where):
+        a, b = int(bounds[i]), int(bounds[i + 1])
+        meta = corpus.metadata.iloc[a:b].reset_index(drop=True) if corpus.metadata.shape[1] else pd.DataFrame()
+        part = Corpus(texts=corpus.texts[a:b], ids=corpus.ids[a:b],
+                      labels=None if corpus.labels is None else corpus.labels[a:b], metadata=meta, name=corpus.name,
+                      n_replaced_bytes=corpus.n_replaced_bytes if i == 0 else 0,
+                      n_non_string_texts=corpus.n_non_string_texts if i == 0 else 0)
+        futures.append(client.scatter(part, workers=[w] if w else None, hash=False))
+    sizes = tuple(int(bounds[i + 1] - bounds[i]) for i in range(n_partitions))
+    return PartitionedCorpus(client, [], futures, sizes, where, corpus.name, rebuildable=False)
 
 
 # -- pass (a): counts per partition -------------------------------------------------------
@@ -409,7 +441,7 @@ def vectorize_partitions(corpus: PartitionedCorpus, vectorizer: TextVectorizer |
     where = [here(i) for i in range(len(corpus.futures))]
     made = [client.submit(_transform_partitions, state_f, dtype.name, *[corpus.futures[i] for i in g],
                           **_dask.on(home_of(g, where, corpus.n_documents))) for g in groups]
-    blocks = RowBlocks.from_futures(client, made, dtype.name)
+    blocks = RowBlocks.from_futures(client, made, dtype.name, rebuildable=corpus.rebuildable)
     blocks.keep.append(state_f)  # so Dask can make a lost block again from its partition
     n_empty = int(sum(client.gather([client.submit(_n_empty, b) for b in blocks.futures])))
     logger.info("vectorize_partitions: %d documents, %d terms (%d before pruning), %d blocks",

@@ -27,7 +27,8 @@ from .blocks import RowBlocks
 from .hals import CHECKPOINT_EVERY, MAX_RECOVERIES, Callback, DistributedHals, PartitionedExecutor
 from .sparsity import calibrated_l1_blocks
 
-__all__ = ["as_row_blocks", "fit_partitioned", "fit_transform_partitioned", "transform_partitioned", "gather_W"]
+__all__ = ["as_row_blocks", "fit_estimator", "fit_partitioned", "fit_transform_partitioned", "transform_partitioned",
+           "gather_W"]
 
 
 def as_row_blocks(client: Any, X: Any, dtype: str = "float64", n_blocks: int | None = None) -> RowBlocks:
@@ -105,14 +106,35 @@ def fit_transform_partitioned(
     RuntimeError
         Workers were lost and the fit could not recover (the message says why).
     """
-    t0 = time.perf_counter()
     model = TopicNMF(n_topics=n_topics, **params)
     model._validate_params()  # TopicNMF's own errors, in its name
     try:
         blocks = as_row_blocks(client, blocks, np.dtype(model.dtype).name)
-        _check(model, blocks)
     except ValueError as exc:
         raise ValueError(f"fit_partitioned: {exc}") from None
+    W = fit_estimator(model, blocks, checkpoint_every=checkpoint_every, max_recoveries=max_recoveries,
+                      callback=callback, caller="fit_partitioned")
+    return model, W
+
+
+def fit_estimator(model: TopicNMF, blocks: RowBlocks, *, checkpoint_every: int = CHECKPOINT_EVERY,
+                  max_recoveries: int = MAX_RECOVERIES, callback: Callback | None = None,
+                  caller: str = "TopicNMF") -> list[Any]:
+    """Fit ``model`` (a :class:`~topicmf.TopicNMF`, its parameters as set) on ``blocks``, in place.
+
+    What ``TopicNMF.fit(row_blocks)`` runs (through :meth:`RowBlocks.__topicmf_fit__`):
+    the fitted attributes are set on ``model``; W's blocks are returned as futures.
+    Errors name ``caller``.
+    """
+    t0 = time.perf_counter()
+    model._validate_params()
+    try:
+        if blocks.dtype != np.dtype(model.dtype).name:
+            raise ValueError(f"the row blocks hold {blocks.dtype}; the model wants {np.dtype(model.dtype).name} "
+                             f"(build them with dtype={np.dtype(model.dtype).name!r}).")
+        _check(model, blocks)
+    except ValueError as exc:
+        raise ValueError(f"{caller}: {exc}") from None
     rel_l1_W, rel_l2_H = calibrated_l1_blocks(blocks, model._k, float(getattr(model, "sparsity", 0.0) or 0.0),
                                               model.random_state)
     settings = Settings(
@@ -123,9 +145,9 @@ def fit_transform_partitioned(
     starts = make_starts(model._k, model.n_restarts, model.init, model.random_state, settings.dtype)
     executor = PartitionedExecutor(checkpoint_every, max_recoveries, callback, model.n_threads)
     results = run_restarts(blocks, None, starts, settings, executor=executor, race=bool(model.race))
-    W = _set_fitted(model, blocks, results, settings, executor)
+    W = _set_fitted(model, blocks, results, settings, executor, caller)
     model.fit_seconds_ = time.perf_counter() - t0
-    return model, W
+    return W
 
 
 def fit_partitioned(client: Any, blocks: Any, n_topics: int = N_TOPICS, **params: Any) -> TopicNMF:
@@ -146,16 +168,16 @@ def fit_partitioned(client: Any, blocks: Any, n_topics: int = N_TOPICS, **params
 
 
 def _set_fitted(model: TopicNMF, blocks: RowBlocks, results: list, settings: Settings,
-                executor: PartitionedExecutor) -> list[Any]:
+                executor: PartitionedExecutor, caller: str) -> list[Any]:
     """The fitted attributes of ``TopicNMF._fit`` from the restarts' results; returns the best W."""
     losses = np.array([r.loss if (np.isfinite(r.loss) and not r.diverged) else np.inf for r in results])
     for i, r in enumerate(results):
         if r.diverged or not np.isfinite(r.loss):
-            warnings.warn(f"fit_partitioned: restart {i} diverged (non-finite objective after {r.n_iter} "
+            warnings.warn(f"{caller}: restart {i} diverged (non-finite objective after {r.n_iter} "
                           "iterations) and was discarded; the other restarts are kept.", RuntimeWarning,
                           stacklevel=3)
     if not np.isfinite(losses).any():
-        raise FloatingPointError("fit_partitioned: every restart diverged (non-finite objective).")
+        raise FloatingPointError(f"{caller}: every restart diverged (non-finite objective).")
     best = int(np.argmin(losses))
     r = results[best]
     W, Ht = r.W, r.Ht

@@ -2,7 +2,7 @@
 
 One iteration (the same arithmetic as ``factorize/optimizers/hals.py``):
 
-1. The client scatters Ht and HHt = Ht^T Ht to every worker.
+1. The client scatters Ht and HHt = Ht^T Ht (the workers fetch them from each other).
 2. Each block i, on the worker holding it, sweeps W_i (``X_i Ht`` and HHt)
    and returns its partials ``(X_i^T W_i, W_i^T W_i, stats_W_i, violation_W_i)``;
    the new W_i stays there (:func:`topicmf.factorize._blocks.block_step`).
@@ -51,6 +51,8 @@ CHECKPOINT_EVERY = 10
 #: Lost-worker recoveries allowed per restart before the fit gives up.
 MAX_RECOVERIES = 3
 
+#: Seconds a scatter of Ht may take before it counts as a lost worker.
+SCATTER_TIMEOUT = 120.0
 #: Seconds to wait before recovery attempt i (times i), while the scheduler notices a dead worker.
 RECOVERY_PAUSE = 1.0
 
@@ -161,7 +163,9 @@ class DistributedHals:
                 ) -> tuple[list[Any], np.ndarray, np.ndarray, float, float]:
         """One HALS iteration from (W, Ht); returns ``(W_new, Ht_new, HHt_new, loss, violation)``."""
         s, c = self.s, self.client
-        Ht_f, HHt_f = c.scatter([Ht, HHt], broadcast=True, hash=False)
+        # to one worker, not broadcast: the others fetch it from there (peer to peer), and a
+        # broadcast can wait forever on a worker that dies meanwhile
+        Ht_f, HHt_f = c.scatter([Ht, HHt], hash=False, timeout=SCATTER_TIMEOUT)
         W_new, parts = [], []
         for i, (block, W_i) in enumerate(zip(self.blocks.futures, W)):
             out = self._submit(i, _block_task, block, W_i, Ht_f, HHt_f, s.l1_W, s.l2_W, s.inner_sweeps,

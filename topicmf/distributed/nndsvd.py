@@ -132,7 +132,7 @@ def randomized_svd_blocks(blocks: RowBlocks, n_components: int, random_state: in
         for _ in range(N_POWER_ITER):
             (Z,) = _sum(blocks, _gram_times, lu(Z), workers=workers)
         Qm, _ = la.qr(Z, mode="economic", check_finite=False)
-        Qm_f = client.scatter(Qm, broadcast=True, hash=False)
+        Qm_f = client.scatter(Qm, hash=False)
         B = np.vstack(client.gather([client.submit(_times, b, Qm_f, **_dask.on(w))
                                      for b, w in zip(blocks.futures, workers)])).T
         Uhat, s, Vt = la.svd(B, full_matrices=False, lapack_driver="gesdd")
@@ -196,7 +196,7 @@ def nndsvd_start(blocks: RowBlocks, start: Any, workers: list[str | None]) -> tu
         W = [client.scatter(W_all[bounds[i]:bounds[i + 1]], workers=[w] if w else None, hash=False)
              for i, w in enumerate(workers)]
         return W, Ht
-    M_f = client.scatter(U, broadcast=True, hash=False)
+    M_f = client.scatter(U, hash=False)
     W = [client.submit(_W_block, b, M_f, S, positive, w_norms, lam, fill, dtype, **_dask.on(w))
          for b, w in zip(blocks.futures, workers)]
     return W, Ht

@@ -16,20 +16,31 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
+from ..corpora import Corpus, load_corpus
 from ..defaults import DISCOVER_SPARSITY, LOW_CONFIDENCE, N_RESTARTS, N_TOP_DOCUMENTS, N_TOP_TERMS, N_TOPICS
 from ..pipeline import default_vectorizer
 from ..vectorize import TextVectorizer
 from . import _dask
-from .corpus import PartitionedCorpus, read_partitions, vectorize_partitions
+from .corpus import PartitionedCorpus, read_partitions, scatter_corpus, vectorize_partitions
 from .fit import fit_transform_partitioned, gather_W
 from .hals import CHECKPOINT_EVERY, MAX_RECOVERIES
 
 __all__ = ["discover_partitioned"]
 
 
+def _partition_files(source: Any) -> bool:
+    """Whether ``source`` names partition files: a glob, an existing file or folder, or a list of Paths."""
+    if isinstance(source, (str, Path)):
+        text = str(source)
+        return any(ch in text for ch in "*?[") or Path(text).exists()
+    return isinstance(source, (list, tuple)) and bool(source) and all(isinstance(p, Path) for p in source)
+
+
 def discover_partitioned(
     client: Any,
-    source: PartitionedCorpus | str | Path | Sequence[str | Path],
+    source: PartitionedCorpus | str | Path | Sequence[Path] | Corpus | pd.DataFrame | Sequence[str],
     n_topics: int = N_TOPICS,
     *,
     text_column: str = "text",
@@ -50,8 +61,13 @@ def discover_partitioned(
     Parameters
     ----------
     client : distributed.Client
-    source : PartitionedCorpus, glob pattern, folder or list of partition files
-        See :func:`topicmf.distributed.read_partitions` (files must be readable by the workers).
+    source : PartitionedCorpus, partition files, or a corpus of this process
+        A glob pattern, an existing file or folder, or a list of ``Path``: partition
+        files read on the workers (:func:`topicmf.distributed.read_partitions`;
+        the workers must be able to read them; a folder is a folder of partition
+        files). Anything else :func:`topicmf.load_corpus` reads (a bundled name,
+        a Corpus, a DataFrame, a list of texts) is read here and sent to the
+        workers in parts (:func:`topicmf.distributed.scatter_corpus`).
     n_topics, text_column, id_column, label_column, vectorizer, n_restarts, random_state,
     n_top_terms, n_top_documents, low_confidence, **model_options
         As :func:`topicmf.discover`.
@@ -70,8 +86,14 @@ def discover_partitioned(
     _dask.require()
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    parts = source if isinstance(source, PartitionedCorpus) else read_partitions(
-        client, source, text_column=text_column, id_column=id_column, label_column=label_column)
+    if isinstance(source, PartitionedCorpus):
+        parts = source
+    elif _partition_files(source):
+        parts = read_partitions(client, source, text_column=text_column, id_column=id_column,
+                                label_column=label_column)
+    else:  # read here (a bundled name, a DataFrame, texts, a Corpus) and sent to the workers
+        parts = scatter_corpus(client, load_corpus(source, text_column=text_column, id_column=id_column,
+                                                   label_column=label_column))
     timings["load_seconds"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
