@@ -253,7 +253,8 @@ class DistributedHals:
         """Continue one restart up to ``until`` iterations in total (as ``_executor.advance_restart``)."""
         t0 = time.perf_counter()
         s = self.s
-        W, Ht = state.W, state.Ht
+        W: Any = state.W  # a list of futures, one per block (RestartResult.W is typed for one process)
+        Ht: Any = state.Ht
         if W is None or Ht is None:
             W, Ht = initial_factors(self.blocks, state.start, self._where)
         history = list(state.loss_history)

@@ -98,7 +98,7 @@ def _sum(blocks: RowBlocks, task: Any, *args: Any, per_block: list | None = None
 
 
 def randomized_svd_blocks(blocks: RowBlocks, n_components: int, random_state: int,
-                          workers: list[str | None] | None = None) -> tuple[Any, np.ndarray, np.ndarray]:
+                          workers: list[str | None] | None = None) -> tuple[Any, np.ndarray, np.ndarray, bool]:
     """``randomized_svd(X, n_components, n_iter=4, random_state=random_state)`` on row blocks.
 
     Returns

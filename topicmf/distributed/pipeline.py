@@ -89,7 +89,7 @@ def discover_partitioned(
     if isinstance(source, PartitionedCorpus):
         parts = source
     elif _partition_files(source):
-        parts = read_partitions(client, source, text_column=text_column, id_column=id_column,
+        parts = read_partitions(client, source, text_column=text_column, id_column=id_column,  # type: ignore[arg-type]
                                 label_column=label_column)
     else:  # read here (a bundled name, a DataFrame, texts, a Corpus) and sent to the workers
         parts = scatter_corpus(client, load_corpus(source, text_column=text_column, id_column=id_column,
