@@ -93,7 +93,7 @@ class _NearDuplicates:
             if len(chosen) == n:
                 break
             if chosen and self.norms[i] > 0:
-                dots = (self.X[chosen] @ self.X[i].T).toarray().ravel()
+                dots = (self.X[chosen] @ self.X[i].T).toarray().ravel()  # dense-ok: chosen x 1
                 sims = dots / np.maximum(self.norms[chosen] * self.norms[i], 1e-300)
                 if sims.max() > self.threshold:
                     skipped.append(int(i))
