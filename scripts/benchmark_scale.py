@@ -77,8 +77,8 @@ def _vectorizer() -> Any:
 def run_single(folder: Path, n_topics: int, iterations: int) -> dict[str, Any]:
     """The whole pipeline in this process."""
     import topicmf as tm
-    from topicmf.distributed.corpus import concat_corpora, partition_paths
     from topicmf.factorize._init import nndsvd_init
+    from topicmf.partitions import concat_corpora, partition_paths
 
     t0 = time.perf_counter()
     corpus = concat_corpora([tm.load_corpus(p, label_column="label") for p in partition_paths(folder)],

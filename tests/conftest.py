@@ -32,6 +32,19 @@ def shared_corpus_path(name: str) -> Path:
     return path
 
 
+def write_partitions(corpus, folder: Path, bounds, fmt: str = "jsonl") -> Path:
+    """``corpus`` as partition files ``part-00.<fmt>``, ... in ``folder``, rows split at ``bounds``."""
+    frame = corpus.to_frame()
+    folder.mkdir(parents=True, exist_ok=True)
+    for i in range(len(bounds) - 1):
+        part = frame.iloc[bounds[i]:bounds[i + 1]]
+        if fmt == "jsonl":
+            part.to_json(folder / f"part-{i:02d}.jsonl", orient="records", lines=True, force_ascii=False)
+        else:
+            part.to_csv(folder / f"part-{i:02d}.csv", index=False)
+    return folder
+
+
 @pytest.fixture(scope="session")
 def newsroom():
     import topicmf as tm

@@ -18,7 +18,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "topicmf"
 
 #: Layer of each top-level module or subpackage of topicmf (``__init__`` is the facade, above all).
 LAYERS = {
-    "defaults": 0, "provenance": 0, "readers": 0, "corpora": 0,
+    "defaults": 0, "provenance": 0, "readers": 0, "corpora": 0, "partitions": 0,
     "preprocess": 1, "synthetic": 1,
     "vectorize": 2,
     "factorize": 3,

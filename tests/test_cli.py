@@ -105,12 +105,21 @@ def test_options_not_given_keep_the_default_vectorizer(monkeypatch, tmp_path):
 
     monkeypatch.setattr(topicmf.pipeline, "discover", fake)
     assert main(["discover", "newsroom", "--topics", "3", "--out", str(tmp_path / "r"), "-q"]) == 130
-    assert seen["vectorizer"] is None and "n_jobs" not in seen
+    assert seen["vectorizer_options"] == {} and "vectorizer" not in seen and "n_jobs" not in seen
     assert main(["discover", "newsroom", "--topics", "3", "--stop-words", "none", "--max-df", "1",
                  "--out", str(tmp_path / "r"), "-q"]) == 130
-    vec = seen["vectorizer"]
-    assert vec.stop_words is None and vec.max_df == 1 and isinstance(vec.max_df, int)
+    options = seen["vectorizer_options"]
+    assert options == {"stop_words": None, "max_df": 1} and isinstance(options["max_df"], int)
+    vec = topicmf.pipeline.default_vectorizer(240, 3).set_params(**options)  # what discover builds
     assert vec.min_df == topicmf.pipeline.default_vectorizer(240, 3).min_df  # the default kept
+
+
+def test_discover_applies_vectorizer_options_to_the_default():
+    report = tm.discover("newsroom", 3, n_restarts=1, vectorizer_options={"min_df": 4, "stop_words": None})
+    assert report.vectorizer.min_df == 4 and report.vectorizer.stop_words is None
+    assert report.vectorizer.stemmer == tm.pipeline.default_vectorizer(240, 3).stemmer
+    with pytest.raises(ValueError, match="'vectorizer' or 'vectorizer_options', not both"):
+        tm.discover("newsroom", 3, vectorizer=tm.TextVectorizer(), vectorizer_options={"min_df": 2})
 
 
 def test_formula_guard_on_by_default_and_opt_out(tmp_path, capsys, monkeypatch):

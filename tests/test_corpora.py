@@ -4,6 +4,7 @@ import warnings
 
 import pandas as pd
 import pytest
+from conftest import write_partitions
 
 import topicmf as tm
 
@@ -144,3 +145,48 @@ def test_to_frame_roundtrip(newsroom):
     assert list(frame.columns[:3]) == ["id", "text", "label"]
     again = tm.load_corpus(frame, label_column="label")
     assert again.ids == newsroom.ids and again.labels == newsroom.labels
+
+
+# -- a folder (or glob) of partition files is one corpus ------------------------------------
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_a_folder_of_partition_files_is_one_corpus(tmp_path, fmt):
+    corpus = tm.load_corpus("newsroom")
+    folder = write_partitions(corpus, tmp_path / "parts", [0, 100, 101, 240], fmt)
+    for source in (folder, str(folder), str(folder / f"*.{fmt}")):
+        read = tm.load_corpus(source, label_column="label")
+        assert read.texts == corpus.texts and read.ids == corpus.ids and read.labels == corpus.labels
+
+
+def test_partitions_without_ids_get_file_and_row(tmp_path):
+    folder = tmp_path / "p"
+    folder.mkdir()
+    (folder / "part-0.jsonl").write_text('{"text": "one"}\n{"text": "two"}\n', encoding="utf-8")
+    (folder / "part-1.csv").write_text("text\nthree\n", encoding="utf-8")
+    (folder / ".hidden.jsonl").write_text('{"text": "never read"}\n', encoding="utf-8")
+    read = tm.load_corpus(folder)
+    assert read.texts == ["one", "two", "three"]
+    assert read.ids == ["part-0.jsonl:0", "part-0.jsonl:1", "part-1.csv:0"]
+
+
+def test_partitions_with_the_same_id_twice_are_refused(tmp_path):
+    folder = tmp_path / "p"
+    folder.mkdir()
+    for i in range(2):
+        (folder / f"part-{i}.jsonl").write_text('{"id": "a", "text": "x"}\n', encoding="utf-8")
+    with pytest.raises(tm.CorpusInputError, match="duplicate document id 'a'"):
+        tm.load_corpus(folder)
+
+
+def test_a_folder_of_txt_documents_is_still_one_document_per_file(tmp_path):
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "a.txt").write_text("first line\nsecond line\n", encoding="utf-8")
+    (folder / "meta.jsonl").write_text('{"text": "not a document"}\n', encoding="utf-8")
+    read = tm.load_corpus(folder)
+    assert read.ids == ["a"] and read.texts == ["first line\nsecond line\n"]
+
+
+def test_a_glob_matching_nothing_is_not_found(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no partition file matches"):
+        tm.load_corpus(str(tmp_path / "*.jsonl"))

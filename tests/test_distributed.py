@@ -7,7 +7,10 @@ single-machine code from the same start.
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
+import pandas as pd
 import pytest
 import scipy.sparse as sp
 
@@ -104,6 +107,8 @@ def test_block_functions_compile_once_per_thread_and_dtype():
 # -- 2. distributed HALS ---------------------------------------------------------------------
 
 distributed = pytest.importorskip("distributed")
+
+from conftest import write_partitions  # noqa: E402
 
 import topicmf as tm  # noqa: E402
 from topicmf.distributed import RowBlocks, fit_partitioned, fit_transform_partitioned, gather_W  # noqa: E402
@@ -238,22 +243,10 @@ from topicmf.distributed import read_partitions, vectorize_partitions  # noqa: E
 from topicmf.distributed.corpus import limit_features, partition_paths  # noqa: E402
 
 
-def _write_partitions(corpus, folder, bounds, fmt="jsonl"):
-    frame = corpus.to_frame()
-    folder.mkdir(parents=True, exist_ok=True)
-    for i in range(len(bounds) - 1):
-        part = frame.iloc[bounds[i]:bounds[i + 1]]
-        if fmt == "jsonl":
-            part.to_json(folder / f"part-{i}.jsonl", orient="records", lines=True, force_ascii=False)
-        else:
-            part.to_csv(folder / f"part-{i}.csv", index=False)
-    return folder
-
-
 @pytest.fixture(scope="module")
 def newsroom_parts(tmp_path_factory):
     corpus = tm.load_corpus("newsroom")
-    folder = _write_partitions(corpus, tmp_path_factory.mktemp("newsroom") / "parts", [0, 50, 130, 131, 240])
+    folder = write_partitions(corpus, tmp_path_factory.mktemp("newsroom") / "parts", [0, 50, 130, 131, 240])
     return corpus, folder
 
 
@@ -294,7 +287,7 @@ def test_partitions_are_joined_into_one_block_per_worker_thread(cluster_client, 
 
 def test_partitions_from_a_folder_of_csv_keep_documents_in_order(cluster_client, tmp_path):
     corpus = tm.load_corpus("newsroom")
-    folder = _write_partitions(corpus, tmp_path / "csv", [0, 100, 240], fmt="csv")
+    folder = write_partitions(corpus, tmp_path / "csv", [0, 100, 240], fmt="csv")
     parts = read_partitions(cluster_client, folder, label_column="label")
     whole = parts.gather()
     assert whole.texts == corpus.texts and whole.ids == corpus.ids and whole.labels == corpus.labels
@@ -452,6 +445,88 @@ def test_discover_partitioned_takes_a_corpus_of_this_process(cluster_client):
     ref = tm.discover("newsroom", 6)
     np.testing.assert_allclose(report.topics["coherence_npmi"], ref.topics["coherence_npmi"], rtol=1e-8)
     assert list(report.topics["topic_label"]) == list(ref.topics["topic_label"])
+
+
+def test_discover_with_a_client_equals_discover_on_the_same_folder(cluster_client, newsroom_parts):
+    _, folder = newsroom_parts
+    ref = tm.discover(folder, 6, label_column="label", vectorizer_options={"min_df": 3})  # read here
+    report = tm.discover(folder, 6, label_column="label", vectorizer_options={"min_df": 3}, client=cluster_client)
+    assert report.settings["n_partitions"] == 4 and ref.vectorizer.min_df == report.vectorizer.min_df == 3
+    assert list(report.document_topics.index) == list(ref.document_topics.index)
+    np.testing.assert_allclose(report.topics["coherence_npmi"], ref.topics["coherence_npmi"], rtol=1e-8)
+    assert list(report.topics["top_terms"]) == list(ref.topics["top_terms"])
+
+
+@pytest.mark.parametrize("indexed", [True, False])
+def test_a_dask_dataframe_is_a_partitioned_corpus(cluster_client, indexed):
+    dd = pytest.importorskip("dask.dataframe")
+    from topicmf.distributed import read_dataframe
+
+    corpus = tm.load_corpus("newsroom")
+    frame = corpus.to_frame().drop(columns="id")
+    ddf = dd.from_pandas(frame, npartitions=3)
+    if not indexed:  # as read_csv gives: every partition's index starts at 0
+        ddf = ddf.map_partitions(lambda p: p.reset_index(drop=True), clear_divisions=True)
+    parts = read_dataframe(cluster_client, ddf, label_column="label")
+    assert len(parts) == 240 and len(parts.n_documents) == 3 and parts.rebuildable
+    got = parts.gather()
+    assert got.texts == corpus.texts and got.labels == corpus.labels
+    assert got.ids[:2] == (["0", "1"] if indexed else ["0:0", "0:1"])
+    report = tm.discover(ddf, 6, label_column="label", client=cluster_client)
+    ref = tm.discover(frame, 6, label_column="label")
+    assert list(report.topics["top_terms"]) == list(ref.topics["top_terms"])
+
+
+def test_topicnmf_fit_takes_row_blocks(cluster_client):
+    X = _planted_X(300, 200, seed=11)
+    ref = tm.TopicNMF(n_topics=4, n_restarts=2, random_state=0)
+    W_ref = ref.fit_transform(X)
+    model = tm.TopicNMF(n_topics=4, n_restarts=2, random_state=0)
+    assert model.fit(RowBlocks.from_matrix(cluster_client, X, 3)) is model
+    np.testing.assert_allclose(model.components_, ref.components_, rtol=1e-8, atol=1e-12)
+    W_f = model.fit_transform(RowBlocks.from_matrix(cluster_client, X, 3))  # futures: W stays on the workers
+    _assert_same_fit(model, gather_W(cluster_client, W_f), ref, W_ref)
+
+
+def test_cli_discover_on_a_running_scheduler(cluster_client, newsroom_parts, tmp_path, capsys):
+    from topicmf.cli import main
+
+    _, folder = newsroom_parts
+    common = ["discover", str(folder), "--topics", "6", "--label-column", "label", "--restarts", "2", "-q"]
+    assert main([*common, "--out", str(tmp_path / "here")]) == 0
+    assert main([*common, "--scheduler", cluster_client.scheduler.address, "--out", str(tmp_path / "dask")]) == 0
+    here, there = (pd.read_csv(tmp_path / d / "topics.csv") for d in ("here", "dask"))
+    assert list(here["top_terms"]) == list(there["top_terms"])
+    np.testing.assert_allclose(there["coherence_npmi"], here["coherence_npmi"], rtol=1e-8)
+    assert cluster_client.status == "running"  # an existing cluster is left running
+    capsys.readouterr()
+    assert main([*common, "--scheduler", cluster_client.scheduler.address, "--jobs", "2",
+                 "--out", str(tmp_path / "x")]) == 2
+    assert "drop --jobs" in capsys.readouterr().err
+
+
+def test_cli_names_a_scheduler_it_cannot_reach(tmp_path, capsys, monkeypatch):
+    import topicmf.distributed as td
+    from topicmf.cli import main
+    from topicmf.distributed.cluster import open_client
+
+    monkeypatch.setattr(td, "open_client", lambda s, w: open_client(s, w, timeout=2), raising=False)
+    rc = main(["discover", "newsroom", "--topics", "3", "--scheduler", "tcp://127.0.0.1:9", "--out",
+               str(tmp_path / "r"), "-q"])
+    err = capsys.readouterr().err
+    assert rc == 2 and "--scheduler: cannot reach the Dask scheduler at tcp://127.0.0.1:9" in err
+    assert not (tmp_path / "r").exists()
+
+
+@pytest.mark.slow
+def test_cli_discover_with_local_workers(newsroom_parts, tmp_path):
+    from topicmf.cli import main
+
+    _, folder = newsroom_parts
+    assert main(["discover", str(folder), "--topics", "6", "--label-column", "label", "--restarts", "2",
+                 "--workers", "2", "--out", str(tmp_path / "w"), "-q"]) == 0
+    summary = json.loads((tmp_path / "w" / "summary.json").read_text())
+    assert summary["n_documents"] == 240 and summary["clustering_nmi"] > 0.9
 
 
 @pytest.mark.slow

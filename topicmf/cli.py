@@ -39,7 +39,7 @@ import time
 import warnings
 import zlib
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import IO, Any
 
@@ -259,6 +259,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", type=_jobs, default=None,
                    help="worker processes for the restarts (-1: all CPUs; default: 1)")
     _add_vectorizer_options(p)
+    cluster = p.add_mutually_exclusive_group()
+    cluster.add_argument("--workers", type=_positive_int, default=None, metavar="N",
+                         help="run on a local Dask cluster of N worker processes, started and stopped "
+                              "for this run (needs topicmf[dask])")
+    cluster.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                         help="run on the running Dask cluster at ADDRESS (tcp://host:8786); "
+                              "partition files must be readable by its workers")
     p.add_argument("--out", default="topicmf-report", help="output folder (default: ./topicmf-report)")
     p.add_argument("--format", type=_formats, default=["html", "csv"],
                    help="comma list of html,csv,md,xlsx,json (default: html,csv)")
@@ -513,18 +520,45 @@ def _load(args: argparse.Namespace):
                        label_column=args.label_column, label_from_folder=args.label_from_folder)
 
 
+def _vectorizer_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The vectorizer settings given on the command line."""
+    given = {"min_df": "min_df", "max_df": "max_df", "ngram_range": "ngrams", "stop_words": "stop_words"}
+    params = {k: getattr(args, a) for k, a in given.items() if getattr(args, a, None) is not None}
+    if params.get("stop_words") == "none":
+        params["stop_words"] = None
+    return params
+
+
 def _vectorizer(args: argparse.Namespace, n_documents: int, n_topics: int):
     """``default_vectorizer`` with the options given on the command line, or None when none is."""
-    given = {"min_df": args.min_df, "max_df": args.max_df, "ngram_range": args.ngrams,
-             "stop_words": args.stop_words}
-    params = {k: v for k, v in given.items() if v is not None}
+    params = _vectorizer_options(args)
     if not params:
         return None
     from .pipeline import default_vectorizer
 
-    if params.get("stop_words") == "none":
-        params["stop_words"] = None
     return default_vectorizer(n_documents, n_topics).set_params(**params)
+
+
+def _cluster_client(args: argparse.Namespace, stack: ExitStack) -> Any:
+    """The Dask client of ``--workers``/``--scheduler`` (closed with ``stack``), or None."""
+    workers, scheduler = getattr(args, "workers", None), getattr(args, "scheduler", None)
+    if workers is None and scheduler is None:
+        return None
+    option = "--workers" if workers is not None else "--scheduler"
+    if getattr(args, "jobs", None) is not None:
+        raise CliError(f"--jobs runs restarts in processes of this machine; with {option} the Dask "
+                       "cluster runs them: drop --jobs")
+    if args.label_from_folder:
+        raise CliError(f"--label-from-folder is not supported with {option}; give a --label-column")
+    from .distributed import open_client
+
+    _note(args, f"starting a local Dask cluster of {workers} workers" if workers is not None
+          else f"connecting to the Dask scheduler at {scheduler}")
+    try:
+        return stack.enter_context(open_client(scheduler, workers))
+    except OSError as exc:
+        shown = f"the Dask scheduler at {scheduler}" if scheduler is not None else "a local Dask cluster"
+        raise CliError(f"{option}: cannot reach {shown} ({_one_line(str(exc)) or type(exc).__name__})") from None
 
 
 def _check_topics(corpus, ks: Sequence[int]) -> None:
@@ -590,18 +624,26 @@ def _run_discover(args: argparse.Namespace, corpus_source: Any, n_topics: int, r
     try:
         if model_folder is not None:
             model_folder.prepare()
-        if isinstance(corpus_source, str):
-            corpus = _load(args)
-            _note(args, f"loaded {corpus!r}")
-        else:
-            corpus = corpus_source
-        _check_topics(corpus, [n_topics])
-        options: dict[str, Any] = {}
-        if getattr(args, "jobs", None) is not None:
-            options["n_jobs"] = args.jobs
-        vec = _vectorizer(args, len(corpus), n_topics) if hasattr(args, "min_df") else None
-        report = discover(corpus, n_topics=n_topics, n_restarts=restarts, random_state=seed,
-                          vectorizer=vec, progress=_progress(args), **options)
+        with ExitStack() as on_cluster:
+            client = _cluster_client(args, on_cluster)
+            if client is not None:
+                report = discover(corpus_source, n_topics=n_topics, n_restarts=restarts, random_state=seed,
+                                  vectorizer_options=_vectorizer_options(args), client=client,
+                                  text_column=args.text_column or "text", id_column=args.id_column,
+                                  label_column=args.label_column)
+            else:
+                if isinstance(corpus_source, str):
+                    corpus = _load(args)
+                    _note(args, f"loaded {corpus!r}")
+                else:
+                    corpus = corpus_source
+                _check_topics(corpus, [n_topics])
+                options: dict[str, Any] = {}
+                if getattr(args, "jobs", None) is not None:
+                    options["n_jobs"] = args.jobs
+                report = discover(corpus, n_topics=n_topics, n_restarts=restarts, random_state=seed,
+                                  vectorizer_options=_vectorizer_options(args), progress=_progress(args),
+                                  **options)
         for option in ("text_column", "id_column"):  # remembered by a saved model for `transform`
             if getattr(args, option, None):
                 report.settings[option] = getattr(args, option)

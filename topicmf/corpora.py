@@ -353,6 +353,11 @@ def load_corpus(
         - a bundled corpus name (see :func:`list_corpora`), e.g. ``"newsroom"``;
         - a folder: every ``.txt`` file below it (recursive, symbolic links followed
           once), one document each, its relative path (without ``.txt``) as id;
+        - a folder without ``.txt`` files but with partition files (``part-00.jsonl``,
+          ``part-01.jsonl``, ... of any format below), or a glob pattern
+          (``"parts/*.csv.gz"``): one corpus, the files read one after the other in
+          sorted path order (see :mod:`topicmf.partitions`); without an id column a
+          document's id is ``"<file name>:<row>"``. The limits apply per file;
         - a ``.csv``/``.tsv`` file (header row; a ``.csv`` whose header has no comma
           but semicolons or tabs is read with that separator), ``.jsonl``/``.jsonl.gz``
           (one JSON object per line), ``.json`` (one array of objects, or JSON Lines),
@@ -445,6 +450,9 @@ def load_corpus(
     if isinstance(source, pd.DataFrame):
         frame = source
         name = "DataFrame"
+    elif isinstance(source, (str, Path)) and _is_partitioned(source):
+        return _load_partitions(source, text_column=text_column, id_column=id_column, label_column=label_column,
+                                max_document_bytes=max_document_bytes, max_total_bytes=max_total_bytes)
     elif isinstance(source, (str, Path)):
         entry = _bundled_entry(str(source)) if isinstance(source, str) else None
         path = bundled_corpora_dir() / entry["file"] if entry is not None else Path(source)
@@ -480,4 +488,21 @@ def load_corpus(
     for category, message in notes:
         warnings.warn(message, category, stacklevel=2)
     logger.info("loaded %s", corpus)
+    return corpus
+
+
+def _is_partitioned(source: str | Path) -> bool:
+    from .partitions import is_partitioned
+
+    return not (isinstance(source, str) and _bundled_entry(source) is not None) and is_partitioned(source)
+
+def _load_partitions(source: str | Path, **options: Any) -> Corpus:
+    from .partitions import concat_corpora, partition_paths, read_partition
+
+    try:
+        paths = partition_paths(source)
+    except FileNotFoundError as exc:
+        raise InputNotFoundError(f"{source}: {exc}") from None
+    corpus = concat_corpora([read_partition(p, options) for p in paths], str(source))  # ids checked unique
+    logger.info("loaded %s from %d partition files", corpus, len(paths))
     return corpus

@@ -70,12 +70,14 @@ def discover(
     id_column: str | None = None,
     label_column: str | None = None,
     vectorizer: TextVectorizer | None = None,
+    vectorizer_options: dict[str, Any] | None = None,
     n_restarts: int = N_RESTARTS,
     random_state: Any = 0,
     progress: bool | None = None,
     n_top_terms: int = N_TOP_TERMS,
     n_top_documents: int = N_TOP_DOCUMENTS,
     low_confidence: float = LOW_CONFIDENCE,
+    client: Any = None,
     **model_options: Any,
 ):
     """Find ``n_topics`` topics in a corpus and return the full :class:`~topicmf.report.TopicReport`.
@@ -92,6 +94,9 @@ def discover(
         A scikit-learn ``TfidfVectorizer`` (or any transformer with
         ``fit_transform`` and ``get_feature_names_out``) works too; its terms
         are then the labels, and the model file needs a ``TextVectorizer``.
+    vectorizer_options : dict, optional
+        Settings that change the default vectorizer (``{"min_df": 10,
+        "stop_words": None}``); not with ``vectorizer``.
     n_restarts : int, default=N_RESTARTS (4)
         Random restarts, all run to convergence (``race=False``) so that the
         report's topic stability compares converged solutions.
@@ -102,6 +107,11 @@ def discover(
         default: on for corpora of ``PROGRESS_MIN_DOCUMENTS`` (5,000) documents or more.
     n_top_terms, n_top_documents, low_confidence
         Passed to :class:`~topicmf.report.TopicReport`.
+    client : distributed.Client, optional
+        Run on this Dask cluster (:func:`topicmf.distributed.discover_partitioned`):
+        partition files (a glob, a folder of ``part-*`` files) are read by the
+        workers, anything else is read here and sent to them in parts; X stays on
+        the workers as row blocks. Needs ``pip install "topicmf[dask]"``.
     **model_options
         Any other :class:`~topicmf.TopicNMF` parameter (``l1_H``, ``optimizer``, ``n_jobs``...).
         ``sparsity`` defaults to :data:`topicmf.defaults.DISCOVER_SPARSITY` (0.1): sparse
@@ -118,6 +128,17 @@ def discover(
     >>> report.topics[["topic", "topic_label", "size"]].shape
     (6, 3)
     """
+    if client is not None:
+        from .distributed import discover_partitioned
+
+        return discover_partitioned(
+            client, corpus_or_texts, n_topics, text_column=text_column, id_column=id_column,
+            label_column=label_column, vectorizer=vectorizer, vectorizer_options=vectorizer_options,
+            n_restarts=n_restarts,
+            random_state=random_state, n_top_terms=n_top_terms, n_top_documents=n_top_documents,
+            low_confidence=low_confidence, **model_options)
+    if vectorizer is not None and vectorizer_options:
+        raise ValueError("discover: give 'vectorizer' or 'vectorizer_options', not both.")
     from .factorize import TopicNMF
     from .report import TopicReport
 
@@ -136,7 +157,8 @@ def discover(
         stages.set_postfix_str(f"vectorizing {len(corpus):,} documents")
 
     t0 = time.perf_counter()
-    vec = vectorizer if vectorizer is not None else default_vectorizer(len(corpus), n_topics)
+    vec = vectorizer if vectorizer is not None else \
+        default_vectorizer(len(corpus), n_topics).set_params(**(vectorizer_options or {}))
     X = sp.csr_matrix(vec.fit_transform(corpus.texts))
     timings["vectorize_seconds"] = time.perf_counter() - t0
     n_empty = int((X.getnnz(axis=1) == 0).sum())  # any scikit-learn vectorizer works here

@@ -32,6 +32,7 @@ _LAZY = {
     "make_block": "blocks",
     "PartitionedCorpus": "corpus",
     "read_partitions": "corpus",
+    "read_dataframe": "corpus",
     "scatter_corpus": "corpus",
     "vectorize_partitions": "corpus",
     "DistributedHals": "hals",

@@ -28,7 +28,6 @@ on the concatenated documents.
 
 from __future__ import annotations
 
-import glob
 import logging
 import numbers
 from collections import Counter
@@ -40,69 +39,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..corpora import Corpus, load_corpus
+from ..corpora import Corpus
+from ..partitions import PARTITION_SUFFIXES, concat_corpora, partition_paths, read_partition
 from ..preprocess.stopwords import resolve_stop_words
 from ..vectorize import TextVectorizer
 from . import _dask
 from .blocks import RowBlock, RowBlocks, consecutive_groups, home_of, make_block
 from .hals import tree_sum
 
-__all__ = ["PartitionedCorpus", "read_partitions", "scatter_corpus", "vectorize_partitions", "partition_paths",
-           "PARTITION_SUFFIXES"]
+__all__ = ["PartitionedCorpus", "read_partitions", "read_dataframe", "scatter_corpus", "vectorize_partitions",
+           "partition_paths", "PARTITION_SUFFIXES"]
 
 logger = logging.getLogger(__name__)
-
-#: File endings read as partitions (``.gz`` allowed on all but Parquet).
-PARTITION_SUFFIXES = (".jsonl", ".ndjson", ".json", ".csv", ".tsv", ".parquet", ".pq", ".txt")
-
-
-def _is_partition(path: Path) -> bool:
-    name = path.name.lower()
-    name = name[:-3] if name.endswith(".gz") else name
-    return path.is_file() and name.endswith(PARTITION_SUFFIXES) and not name.startswith(".")
-
-
-def partition_paths(source: str | Path | Sequence[str | Path]) -> list[Path]:
-    """The partition files of ``source``, sorted by path: a glob pattern, a folder (its
-    partition files, recursively) or a list of files (kept in its order).
-
-    Raises
-    ------
-    FileNotFoundError
-        Nothing matches, or a listed file does not exist.
-    """
-    if isinstance(source, (str, Path)):
-        text = str(source)
-        if any(ch in text for ch in "*?["):
-            paths = [Path(p) for p in sorted(glob.glob(text, recursive=True)) if _is_partition(Path(p))]
-            where = f"no partition file matches {text!r}"
-        elif Path(text).is_dir():
-            paths = sorted(p for p in Path(text).rglob("*") if _is_partition(p))
-            where = f"folder {text!r} holds no partition file ({', '.join(PARTITION_SUFFIXES)}, or .gz)"
-        else:
-            paths = [Path(text)]
-            where = ""
-    else:
-        paths = [Path(p) for p in source]
-        where = "the list of partition files is empty"
-    if not paths:
-        raise FileNotFoundError(where)
-    missing = [p for p in paths if not p.is_file()]
-    if missing:
-        raise FileNotFoundError(f"partition file {str(missing[0])!r} does not exist")
-    return paths
-
-
-def _read_partition(path: str, options: dict[str, Any]) -> Corpus:
-    """One partition as a Corpus; documents without an id column get ``"<file name>:<row>"``."""
-    corpus = load_corpus(Path(path), **options)
-    if options.get("id_column") is None and corpus.ids == [str(i) for i in range(len(corpus))]:
-        name = Path(path).name
-        corpus = Corpus(texts=corpus.texts, ids=[f"{name}:{i}" for i in range(len(corpus))], labels=corpus.labels,
-                        metadata=corpus.metadata, name=corpus.name, n_replaced_bytes=corpus.n_replaced_bytes,
-                        n_non_string_texts=corpus.n_non_string_texts)
-    return corpus
-
 
 def _n_documents(corpus: Corpus) -> int:
     return len(corpus)
@@ -139,23 +87,11 @@ class PartitionedCorpus:
         return int(sum(self.n_documents))
 
     def __repr__(self) -> str:
-        return f"PartitionedCorpus({self.name!r}, {len(self):,} documents in {len(self.paths)} partitions)"
+        return f"PartitionedCorpus({self.name!r}, {len(self):,} documents in {len(self.futures)} partitions)"
 
     def gather(self) -> Corpus:
         """The whole corpus in this process (partitions concatenated in order)."""
         return concat_corpora(self.client.gather(self.futures), self.name)
-
-
-def concat_corpora(parts: Sequence[Corpus], name: str) -> Corpus:
-    """Corpora one after the other, as one Corpus (ids must stay unique)."""
-    labels = None
-    if all(p.labels is not None for p in parts):
-        labels = [lab for p in parts for lab in p.labels]  # type: ignore[union-attr]
-    frames = [p.metadata.reset_index(drop=True) for p in parts if p.metadata.shape[1]]
-    metadata = pd.concat(frames, ignore_index=True) if len(frames) == len(parts) else pd.DataFrame()
-    return Corpus(texts=[t for p in parts for t in p.texts], ids=[i for p in parts for i in p.ids], labels=labels,
-                  metadata=metadata, name=name, n_replaced_bytes=sum(p.n_replaced_bytes for p in parts),
-                  n_non_string_texts=sum(p.n_non_string_texts for p in parts))
 
 
 def read_partitions(
@@ -196,9 +132,48 @@ def read_partitions(
                "max_document_bytes": max_document_bytes, "max_total_bytes": max_total_bytes}
     workers = _dask.worker_addresses(client)
     where = [workers[i * len(workers) // len(paths)] if workers else None for i in range(len(paths))]
-    futures = [client.submit(_read_partition, str(p), options, **_dask.on(w)) for p, w in zip(paths, where)]
+    futures = [client.submit(read_partition, str(p), options, **_dask.on(w)) for p, w in zip(paths, where)]
     sizes = client.gather([client.submit(_n_documents, f) for f in futures])
     return PartitionedCorpus(client, paths, futures, tuple(int(n) for n in sizes), where, str(source))
+
+
+def read_dataframe(client: Any, frame: Any, *, text_column: str = "text", id_column: str | None = None,
+                   label_column: str | None = None) -> PartitionedCorpus:
+    """A ``dask.dataframe.DataFrame`` as a partitioned corpus: each partition is computed on a
+    worker and becomes a :class:`~topicmf.Corpus` there (never collected on the client).
+
+    Parameters
+    ----------
+    client : distributed.Client
+    frame : dask.dataframe.DataFrame
+    text_column, id_column, label_column
+        As :func:`topicmf.load_corpus`. Without an id column a document's id is the
+        frame's index when its divisions are known (a sorted, unique index, as
+        ``dd.from_pandas`` or ``set_index`` give), otherwise ``"<partition>:<row>"``.
+
+    Returns
+    -------
+    PartitionedCorpus
+        Rebuildable: Dask recomputes a lost partition from the frame's graph.
+    """
+    _dask.require()
+    options = {"text_column": text_column, "id_column": id_column, "label_column": label_column}
+    keep_index = bool(frame.known_divisions)
+    frames = client.compute(frame.to_delayed())
+    futures = [client.submit(_frame_partition, f, i, options, keep_index) for i, f in enumerate(frames)]
+    sizes = client.gather([client.submit(_n_documents, f) for f in futures])
+    held = client.who_has(futures)
+    where = [next(iter(held.get(f.key, ())), None) for f in futures]
+    return PartitionedCorpus(client, [], futures, tuple(int(n) for n in sizes), where, "<dask DataFrame>")
+
+
+def _frame_partition(frame: pd.DataFrame, index: int, options: dict[str, Any], keep_index: bool) -> Corpus:
+    """One partition of a dask DataFrame as a Corpus (see :func:`read_dataframe` for the ids)."""
+    from ..corpora import load_corpus
+
+    if not keep_index and options.get("id_column") is None:
+        frame = frame.set_axis([f"{index}:{row}" for row in range(len(frame))], axis=0)
+    return load_corpus(frame, **options)
 
 
 def scatter_corpus(client: Any, corpus: Corpus, n_partitions: int | None = None) -> PartitionedCorpus:

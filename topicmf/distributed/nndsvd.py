@@ -146,11 +146,29 @@ def randomized_svd_blocks(blocks: RowBlocks, n_components: int, random_state: in
         Q = lu(Z)
     Q, _ = la.qr(Q, mode="economic", check_finite=False)
     G, C = _sum(blocks, _final_products, Q, workers=workers)
-    R = la.cholesky(G, lower=False, check_finite=False)
+    R = _cholesky(G)
     B = la.solve_triangular(R, C.T, trans="T", lower=False, check_finite=False)
     Uhat, s, Vt = la.svd(B, full_matrices=False, lapack_driver="gesdd")
     M = Q @ la.solve_triangular(R, Uhat[:, :k], lower=False, check_finite=False)
     return M, s[:k], Vt[:k], False
+
+
+def _cholesky(G: np.ndarray) -> np.ndarray:
+    """Upper Cholesky factor of the Gram matrix ``G``; when X has a lower rank than the
+    sketch (a tiny or degenerate corpus), ``G`` is singular and a jitter of
+    1e-12..1e-6 of its mean diagonal is added (the directions it touches have zero
+    singular value and are never among the k kept)."""
+    try:
+        return la.cholesky(G, lower=False, check_finite=False)
+    except la.LinAlgError:
+        scale = max(float(np.trace(G)) / max(len(G), 1), float(np.finfo(G.dtype).tiny))
+        for jitter in (1e-12, 1e-9, 1e-6):
+            try:
+                return la.cholesky(G + jitter * scale * np.eye(len(G), dtype=G.dtype), lower=False,
+                                   check_finite=False)
+            except la.LinAlgError:
+                continue
+        raise
 
 
 def _choices(x_norms: np.ndarray, Vt: np.ndarray, S: np.ndarray) -> tuple[np.ndarray, ...]:

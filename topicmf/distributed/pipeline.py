@@ -20,10 +20,11 @@ import pandas as pd
 
 from ..corpora import Corpus, load_corpus
 from ..defaults import DISCOVER_SPARSITY, LOW_CONFIDENCE, N_RESTARTS, N_TOP_DOCUMENTS, N_TOP_TERMS, N_TOPICS
+from ..partitions import is_partitioned
 from ..pipeline import default_vectorizer
 from ..vectorize import TextVectorizer
 from . import _dask
-from .corpus import PartitionedCorpus, read_partitions, scatter_corpus, vectorize_partitions
+from .corpus import PartitionedCorpus, read_dataframe, read_partitions, scatter_corpus, vectorize_partitions
 from .fit import fit_transform_partitioned, gather_W
 from .hals import CHECKPOINT_EVERY, MAX_RECOVERIES
 
@@ -33,9 +34,12 @@ __all__ = ["discover_partitioned"]
 def _partition_files(source: Any) -> bool:
     """Whether ``source`` names partition files: a glob, an existing file or folder, or a list of Paths."""
     if isinstance(source, (str, Path)):
-        text = str(source)
-        return any(ch in text for ch in "*?[") or Path(text).exists()
+        return is_partitioned(source) or Path(source).is_file()
     return isinstance(source, (list, tuple)) and bool(source) and all(isinstance(p, Path) for p in source)
+
+
+def _is_dask_frame(source: Any) -> bool:
+    return type(source).__module__.startswith("dask") and hasattr(source, "to_delayed")
 
 
 def discover_partitioned(
@@ -47,6 +51,7 @@ def discover_partitioned(
     id_column: str | None = None,
     label_column: str | None = None,
     vectorizer: TextVectorizer | None = None,
+    vectorizer_options: dict[str, Any] | None = None,
     n_restarts: int = N_RESTARTS,
     random_state: Any = 0,
     n_top_terms: int = N_TOP_TERMS,
@@ -65,12 +70,17 @@ def discover_partitioned(
         A glob pattern, an existing file or folder, or a list of ``Path``: partition
         files read on the workers (:func:`topicmf.distributed.read_partitions`;
         the workers must be able to read them; a folder is a folder of partition
-        files). Anything else :func:`topicmf.load_corpus` reads (a bundled name,
+        files). A ``dask.dataframe.DataFrame`` is computed partition by partition
+        on the workers (:func:`topicmf.distributed.read_dataframe`). Anything else
+        :func:`topicmf.load_corpus` reads (a bundled name,
         a Corpus, a DataFrame, a list of texts) is read here and sent to the
         workers in parts (:func:`topicmf.distributed.scatter_corpus`).
     n_topics, text_column, id_column, label_column, vectorizer, n_restarts, random_state,
     n_top_terms, n_top_documents, low_confidence, **model_options
         As :func:`topicmf.discover`.
+    vectorizer_options : dict, optional
+        Settings for the default vectorizer (``min_df``, ``stop_words``...), applied once
+        the number of documents is known; only without ``vectorizer``.
     checkpoint_every, max_recoveries
         As :func:`topicmf.distributed.fit_partitioned`.
 
@@ -88,6 +98,9 @@ def discover_partitioned(
     t0 = time.perf_counter()
     if isinstance(source, PartitionedCorpus):
         parts = source
+    elif _is_dask_frame(source):
+        parts = read_dataframe(client, source, text_column=text_column, id_column=id_column,
+                               label_column=label_column)
     elif _partition_files(source):
         parts = read_partitions(client, source, text_column=text_column, id_column=id_column,  # type: ignore[arg-type]
                                 label_column=label_column)
@@ -97,7 +110,10 @@ def discover_partitioned(
     timings["load_seconds"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    vec = vectorizer if vectorizer is not None else default_vectorizer(len(parts), n_topics)
+    if vectorizer is not None and vectorizer_options:
+        raise ValueError("discover: give 'vectorizer' or 'vectorizer_options', not both.")
+    vec = vectorizer if vectorizer is not None else \
+        default_vectorizer(len(parts), n_topics).set_params(**(vectorizer_options or {}))
     vec, blocks = vectorize_partitions(parts, vec)
     timings["vectorize_seconds"] = time.perf_counter() - t0
 
@@ -112,6 +128,6 @@ def discover_partitioned(
     corpus, X, W = parts.gather(), blocks.gather_X(), gather_W(client, W_blocks)
     timings["collect_seconds"] = time.perf_counter() - t0
     settings = {"n_topics": n_topics, "n_restarts": n_restarts, "random_state": random_state,
-                "n_partitions": len(parts.paths), "n_workers": len(_dask.worker_addresses(client)), **timings}
+                "n_partitions": len(parts.futures), "n_workers": len(_dask.worker_addresses(client)), **timings}
     return TopicReport(corpus, vec, model, X, W, n_top_terms=n_top_terms, n_top_documents=n_top_documents,
                        low_confidence=low_confidence, settings=settings)

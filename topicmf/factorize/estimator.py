@@ -273,6 +273,11 @@ class TopicNMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         return self.n_jobs if self.n_jobs > 0 else max(1, available_cpus() + 1 + self.n_jobs)
 
     def _fit(self, X: Any) -> np.ndarray:
+        # X held elsewhere (topicmf.distributed.RowBlocks on a Dask cluster) fits itself:
+        # the hook keeps this layer free of any import of the distributed one.
+        fit_elsewhere = getattr(X, "__topicmf_fit__", None)
+        if fit_elsewhere is not None:
+            return fit_elsewhere(self)
         self._validate_params()
         X = self._validate_X(X, reset=True)
         n, m = X.shape
