@@ -164,9 +164,9 @@ def interactive_data(report: TopicReport, documents_per_topic: int = DOCUMENTS_P
     col_mass = np.asarray(X.sum(axis=0)).ravel()
     total_mass = float(col_mass.sum()) or 1.0
     p_w = col_mass / total_mass
-    everyone = sp.csr_matrix(np.ones((1, X.shape[0])))
-    attributed = np.vstack([part.toarray().ravel() for part in over_time._attributed_totals(X, W, H, everyone)])
     keep = _relevance_terms(P, p_w, N_RELEVANCE_TERMS)
+    # the corpus' attribution to each topic of its relevance terms only (never topics x terms dense)
+    attributed = over_time.attributed_terms(X, W, H, keep)
     used = np.unique(np.concatenate(keep)) if keep else np.zeros(0, dtype=np.int64)
     position = {int(j): i for i, j in enumerate(used)}
     xy = topic_map(H)
@@ -180,7 +180,7 @@ def interactive_data(report: TopicReport, documents_per_topic: int = DOCUMENTS_P
             "weight_share": _num(weight_share[t]), "coherence": _num(row["coherence_npmi"]),
             "stability": _num(row["stability"]), "top_terms": str(row["top_terms"]),
             "x": _num(xy[t, 0], 4), "y": _num(xy[t, 1], 4),
-            "terms": [[position[int(j)], _num(P[t, j], 7), _num(attributed[t, j], 5)] for j in keep[t]],
+            "terms": [[position[int(j)], _num(P[t, j], 7), _num(a, 5)] for j, a in zip(keep[t], attributed[t])],
         })
     data: dict[str, Any] = {
         "meta": {

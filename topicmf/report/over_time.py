@@ -12,7 +12,7 @@ X stays sparse: the work is on its non-zeros, a block at a time.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 import pandas as pd
@@ -25,9 +25,11 @@ from ..model.topics import topic_shares
 __all__ = [
     "GROUP_COLUMNS",
     "MAX_CLASSES",
+    "attributed_terms",
     "class_values",
     "find_class_columns",
     "find_time_column",
+    "group_top_terms",
     "period_values",
     "topics_by_group",
 ]
@@ -36,9 +38,9 @@ __all__ = [
 GROUP_COLUMNS = ["topic", "topic_label", "documents", "group_documents", "share", "weight_share", "top_terms"]
 #: A metadata column with at most this many distinct values counts as a class column.
 MAX_CLASSES = 30
-#: Non-zeros of X handled per block when attributing them to topics (bounds memory to
-#: about ``block * n_topics`` floats).
-_NNZ_BLOCK = 1 << 18
+#: Floats per gather of W's rows (and H's columns) when forming the reconstruction at the
+#: non-zeros of X: a block is ``_BLOCK_FLOATS // n_topics`` non-zeros (8 MiB per gather).
+_BLOCK_FLOATS = 1 << 20
 _TIME_NAMES = ("date", "time", "timestamp", "datetime", "published", "created", "year", "month")
 
 
@@ -114,34 +116,124 @@ def find_class_columns(corpus: Corpus, max_classes: int = MAX_CLASSES) -> list[s
     return out
 
 
-def _attributed_totals(X: sp.csr_matrix, W: np.ndarray, H: np.ndarray, G: sp.csr_matrix) -> list[sp.csr_matrix]:
-    """Per topic t, ``G @ A_t`` where ``A_t[d, j] = X[d, j] W[d, t] H[t, j] / (W H)[d, j]``.
+def _attribution_ratios(X: sp.csr_matrix, W: np.ndarray, H: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The row of each non-zero of X and its ``X[d, j] / (W H)[d, j]`` (0 where the reconstruction is 0).
 
-    ``G`` is the (n_groups, n_documents) indicator of each group's documents; each
-    result has shape (n_groups, n_terms) and stays sparse.
+    The reconstruction is formed only at the non-zeros, a block at a time (each block's
+    two ``block x n_topics`` gathers hold at most about ``_BLOCK_FLOATS`` floats).
     """
     rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
     cols = X.indices
     nnz = X.nnz
+    block = max(1, _BLOCK_FLOATS // max(1, H.shape[0]))
     recon = np.empty(nnz)
-    for s in range(0, nnz, _NNZ_BLOCK):
-        r, c = rows[s:s + _NNZ_BLOCK], cols[s:s + _NNZ_BLOCK]
-        recon[s:s + _NNZ_BLOCK] = np.einsum("ik,ki->i", W[r], H[:, c])
-    ratio = np.divide(X.data, recon, out=np.zeros(nnz), where=recon > 0)
-    out = []
+    for s in range(0, nnz, block):
+        r, c = rows[s:s + block], cols[s:s + block]
+        recon[s:s + block] = np.einsum("ik,ki->i", W[r], H[:, c])
+    return rows, np.divide(X.data, recon, out=np.zeros(nnz), where=recon > 0)
+
+
+def _attributed_parts(X: sp.csr_matrix, W: np.ndarray, H: np.ndarray, G: sp.csr_matrix) -> Iterator[sp.csr_matrix]:
+    """``G @ A_t`` for t = 0, 1, ..., one topic at a time (see :func:`_attributed_totals`).
+
+    Each result has shape (n_groups, n_terms) and is sparse (at most ``X.nnz`` non-zeros
+    when no document is in two groups); consuming them one by one keeps memory O(nnz),
+    whatever the number of topics or groups.
+    """
+    rows, ratio = _attribution_ratios(X, W, H)
+    cols = X.indices
     for t in range(H.shape[0]):
-        data = ratio * W[rows, t] * H[t, cols]
+        data = ratio * W[rows, t]
+        data *= H[t, cols]
         A = sp.csr_matrix((data, X.indices, X.indptr), shape=X.shape)
-        out.append(sp.csr_matrix(G @ A))
+        yield sp.csr_matrix(G @ A)
+
+
+def _attributed_totals(X: sp.csr_matrix, W: np.ndarray, H: np.ndarray, G: sp.csr_matrix) -> list[sp.csr_matrix]:
+    """Per topic t, ``G @ A_t`` where ``A_t[d, j] = X[d, j] W[d, t] H[t, j] / (W H)[d, j]``.
+
+    ``G`` is the (n_groups, n_documents) indicator of each group's documents; each
+    result has shape (n_groups, n_terms) and stays sparse. All topics at once: use
+    :func:`_attributed_parts` (or :func:`group_top_terms`, :func:`attributed_terms`)
+    to hold only one topic's at a time.
+    """
+    return list(_attributed_parts(X, W, H, G))
+
+
+def _top_of_row(data: np.ndarray, idx: np.ndarray, n: int) -> np.ndarray:
+    """The columns ``idx`` of the ``n`` largest positive ``data``, heaviest first, ties by column.
+
+    A partition finds the n-th largest value, and only the entries at least that large
+    are sorted, so the work is O(len(data) + candidates log candidates).
+    """
+    keep = data > 0
+    data, idx = data[keep], idx[keep]
+    if 0 <= n < len(data):
+        cut = len(data) - n
+        threshold = np.partition(data, cut)[cut] if n else np.inf
+        near = data >= threshold  # every entry of the top n, and all that tie with the last
+        data, idx = data[near], idx[near]
+    order = np.lexsort((idx, -data))[:n]  # heaviest first, ties by column
+    return idx[order]
+
+
+def group_top_terms(X: sp.spmatrix, W: np.ndarray, H: np.ndarray, G: sp.spmatrix, n: int) -> list[list[np.ndarray]]:
+    """Each group's top ``n`` terms of each topic's attributed part of X: ``out[group][topic]``.
+
+    The terms of group i and topic t are the columns of the largest positive entries of
+    row i of ``G @ A_t`` (:func:`_attributed_totals`), heaviest first, ties broken by
+    the lower column; fewer than ``n`` (none) when the topic has fewer (none) there.
+    Nothing of size groups x topics x terms is formed: one topic's sparse totals at a
+    time, so memory is O(nnz(X) + n_groups * n_topics * n).
+
+    Parameters
+    ----------
+    X : sparse matrix, shape (n_documents, n_terms)
+    W : ndarray, shape (n_documents, n_topics)
+    H : ndarray, shape (n_topics, n_terms)
+    G : sparse matrix, shape (n_groups, n_documents)
+        Indicator (or weights) of each group's documents.
+    n : int
+        Terms per (group, topic).
+
+    Returns
+    -------
+    list of list of ndarray of int64
+    """
+    X, G = sp.csr_matrix(X), sp.csr_matrix(G)
+    W, H = np.asarray(W, dtype=np.float64), np.asarray(H, dtype=np.float64)
+    k, g = H.shape[0], G.shape[0]
+    out: list[list[np.ndarray]] = [[np.zeros(0, dtype=np.int64)] * k for _ in range(g)]
+    for t, part in enumerate(_attributed_parts(X, W, H, G)):
+        for i in range(g):
+            lo, hi = part.indptr[i], part.indptr[i + 1]
+            out[i][t] = _top_of_row(part.data[lo:hi], part.indices[lo:hi], n).astype(np.int64)
     return out
 
 
-def _top_terms(row: sp.csr_matrix, term_labels: Sequence[str], n: int) -> str:
-    data, idx = row.data, row.indices
-    keep = data > 0
-    data, idx = data[keep], idx[keep]
-    order = np.lexsort((idx, -data))[:n]  # heaviest first, ties by column
-    return ", ".join(str(term_labels[j]) for j in idx[order])
+def attributed_terms(X: sp.spmatrix, W: np.ndarray, H: np.ndarray, terms: Sequence[np.ndarray]) -> list[np.ndarray]:
+    """The whole corpus' attribution to topic t of each term of ``terms[t]`` (one array per topic).
+
+    ``out[t][i]`` is ``sum_d A_t[d, terms[t][i]]`` (:func:`_attributed_totals` with every
+    document in one group; 0 for a term the topic has none of), the same numbers as
+    indexing the dense topics x terms totals, without forming them: one topic's sparse
+    row at a time.
+    """
+    X = sp.csr_matrix(X)
+    W, H = np.asarray(W, dtype=np.float64), np.asarray(H, dtype=np.float64)
+    n = X.shape[0]
+    everyone = sp.csr_matrix((np.ones(n), (np.zeros(n, dtype=np.int64), np.arange(n))), shape=(1, n))
+    out = []
+    for t, part in enumerate(_attributed_parts(X, W, H, everyone)):
+        part.sum_duplicates()  # canonical: sorted columns, each once
+        want = np.asarray(terms[t], dtype=np.int64)
+        values = np.zeros(len(want))
+        if part.nnz:
+            at = np.minimum(np.searchsorted(part.indices, want), part.nnz - 1)
+            hit = part.indices[at] == want
+            values[hit] = part.data[at[hit]]
+        out.append(values)
+    return out
 
 
 def topics_by_group(
@@ -199,8 +291,8 @@ def topics_by_group(
     np.add.at(counts, (codes, dominant[docs]), 1)
     sizes = np.bincount(codes, minlength=g)
     weight = np.asarray(G @ topic_shares(W)) / np.maximum(sizes, 1)[:, None]
-    totals = _attributed_totals(X, W, H, G) if g else []
-    terms = [[_top_terms(totals[t][i], term_labels, n_terms) for t in range(k)] for i in range(g)]
+    top = group_top_terms(X, W, H, G, n_terms) if g else []
+    terms = [[", ".join(str(term_labels[j]) for j in top[i][t]) for t in range(k)] for i in range(g)]
     frame = pd.DataFrame({
         group_name: np.repeat(np.asarray(uniques, dtype=object), k) if g else [],
         "topic": np.tile(np.arange(k, dtype=np.int64), g),
