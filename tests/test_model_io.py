@@ -152,6 +152,7 @@ NON_DEFAULT_VEC = {
     "clean": "on", "cleaner_options": {"tex": False, "boilerplate_min_df": 3}, "lowercase": False,
     "accents": "keep", "token_pattern": r"(?u)\b\w{3,}\b", "min_token_length": 3,
     "numbers": "keep", "stop_words": ["alpha", "beta"], "extra_stop_words": ["gamma"], "stemmer": "porter",
+    "language": "chinese",  # not German: Porter is English only, and Chinese stems its Latin words as English
     "lemmatizer": None, "ngram_range": (1, 2), "min_df": 2, "max_df": 0.9, "max_features": 500,
     "sublinear_tf": True, "norm": "l1", "dtype": "float32",
 }

@@ -125,7 +125,7 @@ def test_errors_name_setting_and_numbers():
     with pytest.raises(ValueError, match="'stemmer' must be"):
         tm.TextVectorizer(stemmer="lancaster").fit(DOCS)
     with pytest.raises(ValueError, match="'stop_words' must be"):
-        tm.TextVectorizer(stop_words="french").fit(DOCS)
+        tm.TextVectorizer(stop_words="klingon").fit(DOCS)
     with pytest.raises(ValueError, match="single str"):
         tm.TextVectorizer().fit("just one string")
 

@@ -3,12 +3,15 @@
 X has shape (n_documents, n_terms), CSR, float64 by default. The fitted
 vectorizer keeps the vocabulary, the IDF weights and a readable label per term,
 so new documents map to the same columns and analysts never see stems.
+``language`` picks the stemmer, the stop-word list and, for Chinese, Japanese
+and Korean, character-bigram tokens (:mod:`topicmf.preprocess.languages`).
 """
 
 from __future__ import annotations
 
 import numbers
 import re
+import warnings
 from collections.abc import Iterable
 from typing import Any, Literal
 
@@ -19,10 +22,12 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.utils.validation import check_is_fitted
 
 from .corpora import Corpus
+from .preprocess.cjk import CJK_SCRIPT
 from .preprocess.clean import TextCleaner
+from .preprocess.languages import DEFAULT_LANGUAGE
 from .preprocess.normalize import Accents
-from .preprocess.stopwords import resolve_stop_words
-from .preprocess.tokenize import DEFAULT_TOKEN_PATTERN, Analyzer, Lemmatizer, Numbers, Stemmer
+from .preprocess.stopwords import STOP_WORD_NAMES, resolve_stop_words
+from .preprocess.tokenize import DEFAULT_TOKEN_PATTERN, Analyzer, Lemmatizer, Numbers, Stemmer, check_stemming
 
 __all__ = ["TextVectorizer", "binary_document_term"]
 
@@ -31,6 +36,9 @@ MAX_NGRAM = 6
 MAX_TOKEN_PATTERN = 1000
 MAX_VOCABULARY = 10_000_000
 MAX_STOP_WORDS = 1_000_000
+#: ``fit`` warns about a script written without spaces that it cannot split when at least
+#: this share of the distinct tokens hold it (a few stray runs in an English corpus are not worth it).
+UNSEGMENTED_MIN_SHARE = 0.01
 
 
 def _is_int(v: Any) -> bool:
@@ -97,15 +105,33 @@ class TextVectorizer(TransformerMixin, BaseEstimator):
     min_token_length : int, default=2
     numbers : {"drop", "keep"}, default="drop"
         Drop tokens that start with a digit ("2004", "600m").
-    stop_words : {"english", "nltk"}, list of str or None, default="english"
-        ``"english"`` is the list shipped with topicmf; ``"nltk"`` NLTK's list
-        (needs its data installed).
+    language : str, default="english"
+        The documents' language: "arabic", "danish", "dutch", "english",
+        "finnish", "french", "german", "hungarian", "italian", "norwegian",
+        "portuguese", "romanian", "russian", "spanish", "swedish" (NLTK's Snowball
+        stemmers, which need no data), or "chinese", "japanese", "korean" (the
+        same for all three: each run of Han, Kana or Hangul characters becomes
+        its overlapping character bigrams, "数据分析" -> "数据 据分 分析", never
+        stemmed; Latin-script words among them are treated as English). Outside
+        English, words are stemmed with their accents, then the stems' accents are
+        stripped ("nationalité" -> "national"). Other scripts written without
+        spaces (Thai, Lao, Khmer, Myanmar; Chinese and Japanese under a
+        non-CJK language) are not segmented: ``fit`` warns when they hold at
+        least :data:`UNSEGMENTED_MIN_SHARE` of the distinct tokens.
+    stop_words : str, list of str or None, default="auto"
+        ``"auto"``: the list shipped with topicmf for ``language`` (English for
+        the CJK languages); a language name ("english", "german", ...): that
+        language's shipped list; ``"nltk"``: NLTK's list of the language (needs
+        its data installed); a list: exactly those words; None: none. Lists are
+        compared with the tokens after the same normalisation (with
+        ``accents="strip"``, "für" drops "fur" and "für").
     extra_stop_words : list of str, optional
-        Added to ``stop_words``.
+        Added to ``stop_words`` (for the CJK languages, bigrams such as "我们" work).
     stemmer : {"snowball", "porter"} or None, default="snowball"
+        Snowball's stemmer of ``language``; ``"porter"`` is English only.
     lemmatizer : {"wordnet"} or None, default=None
-        Needs NLTK's WordNet data; without it ``fit`` raises a ``LookupError``
-        that says how to install it.
+        English only. Needs NLTK's WordNet data; without it ``fit`` raises a
+        ``LookupError`` that says how to install it.
     ngram_range : tuple (min_n, max_n), default=(1, 1)
     min_df, max_df : int or float, default=1 and 1.0
         Document-frequency bounds, as in scikit-learn (int: count, float: share).
@@ -123,7 +149,8 @@ class TextVectorizer(TransformerMixin, BaseEstimator):
         Term (stem or n-gram of stems) -> column of X.
     idf_ : ndarray of shape (n_terms,)
     stop_words_ : frozenset of str
-        The stop words in force (``stop_words`` and ``extra_stop_words`` resolved).
+        The stop words in force (``stop_words`` and ``extra_stop_words`` resolved
+        and normalised like the tokens).
     cleaner_ : TextCleaner or None
         The fitted cleaning stage (None with ``clean="off"``); ``cleaner_.stats_``
         says what it removed.
@@ -154,7 +181,8 @@ class TextVectorizer(TransformerMixin, BaseEstimator):
         token_pattern: str = DEFAULT_TOKEN_PATTERN,
         min_token_length: int = 2,
         numbers: Numbers = "drop",
-        stop_words: Literal["english", "nltk"] | Iterable[str] | None = "english",
+        language: str = DEFAULT_LANGUAGE,
+        stop_words: str | Iterable[str] | None = "auto",
         extra_stop_words: Iterable[str] | None = None,
         stemmer: Stemmer | None = "snowball",
         lemmatizer: Lemmatizer | None = None,
@@ -173,6 +201,7 @@ class TextVectorizer(TransformerMixin, BaseEstimator):
         self.token_pattern = token_pattern
         self.min_token_length = min_token_length
         self.numbers = numbers
+        self.language = language
         self.stop_words = stop_words
         self.extra_stop_words = extra_stop_words
         self.stemmer = stemmer
@@ -213,10 +242,10 @@ class TextVectorizer(TransformerMixin, BaseEstimator):
             raise _err("min_token_length", "an int in [1, 100]", self.min_token_length)
         if self.numbers not in ("drop", "keep"):
             raise _err("numbers", "'drop' or 'keep'", self.numbers)
-        if self.stemmer not in ("snowball", "porter", None):
-            raise _err("stemmer", "'snowball', 'porter' or None", self.stemmer)
-        if self.lemmatizer not in ("wordnet", None):
-            raise _err("lemmatizer", "'wordnet' or None", self.lemmatizer)
+        try:
+            check_stemming(self.stemmer, self.lemmatizer, self.language)
+        except ValueError as exc:
+            raise ValueError(f"TextVectorizer: {exc}") from None
         ngram = self.ngram_range
         if (not isinstance(ngram, (tuple, list)) or len(ngram) != 2 or not all(_is_int(v) for v in ngram)
                 or not 1 <= ngram[0] <= ngram[1] <= MAX_NGRAM):
@@ -241,18 +270,26 @@ class TextVectorizer(TransformerMixin, BaseEstimator):
             raise _err("dtype", "float64 or float32", self.dtype)
         for name in ("stop_words", "extra_stop_words"):
             v = getattr(self, name)
-            if v is None or (name == "stop_words" and v in ("english", "nltk")):
+            if v is None or (name == "stop_words" and v in STOP_WORD_NAMES):
                 continue
             if isinstance(v, str) or not isinstance(v, Iterable):
-                allowed = "'english', 'nltk', a list of words or None" if name == "stop_words" else \
-                    "a list of words or None"
+                allowed = f"one of {', '.join(map(repr, STOP_WORD_NAMES))}, a list of words or None" \
+                    if name == "stop_words" else "a list of words or None"
                 raise _err(name, allowed, v)
 
+    def _resolve_stop_words(self) -> frozenset[str]:
+        """``stop_words`` and ``extra_stop_words`` as the set the analyzer compares tokens with."""
+        try:
+            return resolve_stop_words(self.stop_words, self.extra_stop_words, language=self.language,
+                                      accents=self.accents)
+        except ValueError as exc:
+            raise ValueError(f"TextVectorizer: {exc}") from None
+
     def _build_analyzer(self, stop_words: frozenset[str] | None = None) -> Analyzer:
+        stop_words = self._resolve_stop_words() if stop_words is None else stop_words
         try:
             return Analyzer(
-                stop_words=(resolve_stop_words(self.stop_words, self.extra_stop_words)
-                            if stop_words is None else stop_words),
+                stop_words=stop_words,
                 stemmer=self.stemmer,
                 lemmatizer=self.lemmatizer,
                 lowercase=self.lowercase,
@@ -261,6 +298,7 @@ class TextVectorizer(TransformerMixin, BaseEstimator):
                 min_token_length=self.min_token_length,
                 numbers=self.numbers,
                 ngram_range=(int(self.ngram_range[0]), int(self.ngram_range[1])),
+                language=self.language,
             )
         except ValueError as exc:
             raise ValueError(f"TextVectorizer: {exc}") from None
@@ -319,6 +357,7 @@ class TextVectorizer(TransformerMixin, BaseEstimator):
             analyzer.stop_recording()
             raise self._explain_empty(texts, analyzer, exc) from None
         surface = analyzer.stop_recording()
+        self._warn_unsegmented(analyzer)
         X = sp.csr_matrix(X)
         X.sort_indices()
         self.analyzer_ = analyzer
@@ -333,6 +372,21 @@ class TextVectorizer(TransformerMixin, BaseEstimator):
         self.n_documents_ = n_docs
         self.n_empty_documents_ = int(np.count_nonzero(np.diff(X.indptr) == 0))
         return X
+
+    def _warn_unsegmented(self, analyzer: Analyzer) -> None:
+        """Warn about a script written without spaces that the analyzer could not split into words."""
+        for script, runs in analyzer.unsegmented_runs(UNSEGMENTED_MIN_SHARE).items():
+            example = runs[0] if len(runs[0]) <= 20 else runs[0][:20] + "..."
+            if script == CJK_SCRIPT:
+                what = "are unbroken runs of Chinese/Japanese text"
+                advice = (f"language={self.language!r} keeps each run as one token; use language='chinese' or "
+                          f"'japanese' to split them into character bigrams")
+            else:
+                what = f"hold {script} text"
+                advice = f"topicmf cannot split {script} text into words (unsupported), so its terms are fragments"
+            # stacklevel 4: the caller of fit_transform (through scikit-learn's set_output wrapper)
+            warnings.warn(f"TextVectorizer: {len(runs)} distinct tokens {what} (e.g. {example!r}); {advice}.",
+                          UserWarning, stacklevel=4)
 
     def _explain_empty(self, texts: list[str], analyzer: Analyzer, exc: ValueError) -> ValueError:
         n_docs = len(texts)

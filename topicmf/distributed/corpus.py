@@ -41,7 +41,6 @@ import pandas as pd
 
 from ..corpora import Corpus
 from ..partitions import PARTITION_SUFFIXES, concat_corpora, partition_paths, read_partition
-from ..preprocess.stopwords import resolve_stop_words
 from ..vectorize import TextVectorizer
 from . import _dask
 from .blocks import RowBlock, RowBlocks, consecutive_groups, home_of, make_block
@@ -376,7 +375,7 @@ def vectorize_partitions(corpus: PartitionedCorpus, vectorizer: TextVectorizer |
     n_total = len(corpus)
     if n_total == 0:
         raise ValueError("TextVectorizer: the corpus is empty (0 documents); nothing to vectorize.")
-    stop_words = frozenset(resolve_stop_words(vec.stop_words, vec.extra_stop_words))
+    stop_words = vec._resolve_stop_words()  # language-aware, normalised like the tokens
 
     def here(i: int) -> str | None:
         return corpus.workers[i] if i < len(corpus.workers) else None
