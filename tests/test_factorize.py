@@ -321,3 +321,57 @@ def test_thread_choice_respects_a_callers_threadpool_limit():
         assert choose_threads(None) == 1
         m = tm.TopicNMF(3, n_restarts=1, random_state=0).fit(X)
     assert m.n_threads_ == 1
+
+
+# -- extrapolation between iterations (Ang and Gillis) --------------------------------------
+
+def test_extrapolation_rule_grows_on_success_and_backs_off_on_failure():
+    from topicmf.factorize._extrapolation import BETA0, GROWTH, SHRINK, Extrapolation, extrapolated
+
+    ex = Extrapolation()
+    assert not ex.extrapolate  # no previous iterate yet
+    assert ex.judge(10.0) and ex.extrapolate and ex.beta == pytest.approx(min(1.0, GROWTH * BETA0))
+    beta = ex.beta
+    assert ex.judge(9.0) and ex.beta == pytest.approx(GROWTH * beta)
+    beta = ex.beta
+    assert not ex.judge(9.5)  # the objective rose: discard, shrink, cap at the beta that failed
+    assert ex.beta == pytest.approx(beta / SHRINK) and ex.cap == pytest.approx(beta) and not ex.extrapolate
+    assert ex.best == 9.0
+    for _ in range(200):
+        ex.judge(ex.best)
+    assert ex.beta <= 1.0
+    cur, prev = np.array([[1.0, 0.0]]), np.array([[0.5, 1.0]])
+    np.testing.assert_array_equal(extrapolated(cur, prev, 0.5), [[1.25, 0.0]])  # projected onto >= 0
+
+
+def test_extrapolated_run_leaves_an_iterate_and_never_raises_the_loss():
+    from topicmf.factorize._init import nndsvd_init
+    from topicmf.factorize._solver import get_solver
+
+    X = tm.TextVectorizer(min_df=2).fit_transform(tm.load_corpus("newsroom"))
+    W0, Ht0 = nndsvd_init(X, 6, np.random.default_rng(0))
+    solver = get_solver("hals")
+    solver.set_data(X, X.T.tocsr())
+    solver.set_penalties(0.001, 0.0, 0.0, 0.001, 2)
+    finals = {}
+    try:
+        for ex in (False, True):
+            solver.set_factors(W0, Ht0)
+            history: list[float] = []
+            n_iter, converged, _, _ = solver.run(2000, 1e-4, history, extrapolate=ex)
+            assert converged and len(history) == n_iter
+            assert np.all(np.diff(history) <= 1e-12 * history[0])
+            assert solver.loss() == pytest.approx(history[-1], rel=1e-10)  # the factors left are that iterate
+            W, Ht = solver.get_factors()
+            assert W.min() >= 0 and Ht.min() >= 0
+            finals[ex] = history[-1]
+    finally:
+        solver.release()
+    assert finals[True] <= finals[False] * (1 + 1e-6)
+
+
+def test_extrapolation_changes_nothing_for_rules_with_momentum_of_their_own():
+    X = _planted(seed=3)
+    a = tm.TopicNMF(4, optimizer="apg", n_restarts=1, random_state=0, extrapolate=True).fit(X)
+    b = tm.TopicNMF(4, optimizer="apg", n_restarts=1, random_state=0, extrapolate=False).fit(X)
+    np.testing.assert_array_equal(a.components_, b.components_)

@@ -323,7 +323,7 @@ CORPUS_CASES = [
      ["--id-column 'key'"]),
     ("unknown-suffix", _write("notes.docx", "some text"), [], ["cannot tell the format"]),
     ("no-suffix", _write("README", "some text"), [], ["cannot tell the format"]),
-    ("folder-without-txt", _folder("nodocs", {"a.md": b"# x", "sub/b.csv": b"text\nx\n"}), [], [".txt"]),
+    ("folder-without-txt", _folder("nodocs", {"a.md": b"# x", "sub/b.docx": b"text\nx\n"}), [], [".txt"]),
     ("empty-folder", _folder("void", {}), [], [".txt"]),
     ("nonexistent-path", lambda tmp: tmp / "no" / "such.csv", [], ["no such file"]),
     ("broken-symlink", _broken_link, [], ["broken symbolic link"]),

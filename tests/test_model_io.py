@@ -146,7 +146,8 @@ def test_pickle_payload_refused(saved, tmp_path):
 NON_DEFAULT_NMF = {
     "n_topics": 3, "n_components": None, "l1_W": 0.01, "l1_H": 0.02, "sparsity": 0.05, "l2_W": 0.03, "l2_H": 0.04,
     "optimizer": "mu", "n_restarts": 3, "init": "nndsvd", "max_iter": 40, "tol": 1e-3, "inner_sweeps": 2,
-    "race": False, "dtype": "float32", "random_state": 7, "n_jobs": 1, "n_threads": 1, "verbose": 0,
+    "extrapolate": False, "race": False, "dtype": "float32", "random_state": 7, "n_jobs": 1, "n_threads": 1,
+    "verbose": 0,
 }
 NON_DEFAULT_VEC = {
     "clean": "on", "cleaner_options": {"tex": False, "boilerplate_min_df": 3}, "lowercase": False,

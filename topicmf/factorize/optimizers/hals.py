@@ -15,8 +15,11 @@ class Hals(Optimizer):
     The L1/L2 terms are in the closed-form coordinate update (scikit-learn's
     ``cd``). The loss comes from statistics the sweep kernel returns (``sum``,
     ``sum of squares``, ``sum(Ht * X^T W)``), so it costs no extra pass. Steps are
-    always taken (coordinate descent cannot raise f).
+    always taken (coordinate descent cannot raise f). Extrapolation between
+    iterations applies (:mod:`.._extrapolation`, measured there).
     """
+
+    extrapolates = True
 
     def build_step(self) -> StepGraph:
         p = self.problem
