@@ -194,3 +194,24 @@ def test_json_format_and_transform_remembers_the_models_columns(tmp_path, capsys
     assert main(["transform", str(tmp_path / "m.topicmf"), str(new), "--out", str(scored), "-q"]) == 0
     table = pd.read_csv(scored)
     assert list(table["document_id"]) == [f"doc-{i}" for i in range(5)]
+
+
+def test_language_option_reaches_the_vectorizer(monkeypatch, tmp_path, capsys):
+    import topicmf.pipeline
+
+    seen = {}
+
+    def fake(corpus, **kwargs):
+        seen.update(kwargs)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(topicmf.pipeline, "discover", fake)
+    assert main(["discover", "newsroom", "--topics", "3", "--language", "German", "--stop-words", "auto",
+                 "--out", str(tmp_path / "r"), "-q"]) == 130
+    assert seen["vectorizer_options"] == {"language": "german", "stop_words": "auto"}
+    vec = topicmf.pipeline.configured_vectorizer(240, 3, seen["vectorizer_options"])
+    assert vec.language == "german" and vec.stemmer == "snowball"  # Porter is English only
+    assert topicmf.pipeline.configured_vectorizer(240, 3, {"language": "chinese"}).stemmer == "porter"
+    capsys.readouterr()
+    assert main(["discover", "newsroom", "--topics", "3", "--language", "klingon", "--out", str(tmp_path / "r")]) == 2
+    assert "unknown language 'klingon'; choose from arabic," in capsys.readouterr().err

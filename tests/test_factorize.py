@@ -375,3 +375,27 @@ def test_extrapolation_changes_nothing_for_rules_with_momentum_of_their_own():
     a = tm.TopicNMF(4, optimizer="apg", n_restarts=1, random_state=0, extrapolate=True).fit(X)
     b = tm.TopicNMF(4, optimizer="apg", n_restarts=1, random_state=0, extrapolate=False).fit(X)
     np.testing.assert_array_equal(a.components_, b.components_)
+
+
+def test_idle_cpus_counts_this_process_own_spinning_threads_as_free(monkeypatch):
+    """Half of 2 CPUs busy during the sample, all of it this process's own threads (BLAS spinning
+    after the caller's last NumPy call): both CPUs are free for the kernels."""
+    from topicmf.factorize import _threads
+
+    stats = iter([(1000, 2000), (1100, 2200)])  # (idle, total) jiffies: 50 % idle over the sample
+    clock = {"wall": 0.0, "cpu": 0.0}
+
+    def sleep(seconds):
+        clock["wall"] += seconds
+        clock["cpu"] += seconds * own  # this process ran `own` CPUs meanwhile
+
+    monkeypatch.setattr(_threads, "_cpu_times", lambda: next(stats))
+    monkeypatch.setattr(_threads.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(_threads.time, "sleep", sleep)
+    monkeypatch.setattr(_threads.time, "perf_counter", lambda: clock["wall"])
+    monkeypatch.setattr(_threads.time, "process_time", lambda: clock["cpu"])
+    own = 1.0
+    assert _threads.idle_cpus() == pytest.approx(2.0)
+    stats = iter([(1000, 2000), (1100, 2200)])
+    own = 0.0  # the busy CPU is another process's
+    assert _threads.idle_cpus() == pytest.approx(1.0)

@@ -141,11 +141,13 @@ def _ngrams(value: str) -> tuple[int, int]:
 
 
 def _stop_words(value: str) -> str | list[str]:
-    """``english``, ``nltk``, ``none`` or the path of a UTF-8 file of one word per line."""
-    if value.strip().lower() in ("english", "nltk", "none"):
+    """``auto``, a language name, ``nltk``, ``none`` or the path of a UTF-8 file of one word per line."""
+    from .preprocess.stopwords import STOP_WORD_NAMES
+
+    if value.strip().lower() in (*STOP_WORD_NAMES, "none"):
         return value.strip().lower()
     path = Path(value)
-    what = "expected english, nltk, none or a file of one word per line"
+    what = "expected auto, a language (english, german, ...), nltk, none or a file of one word per line"
     try:
         with open(path, "rb") as fh:
             data = fh.read(MAX_STOP_WORDS_BYTES + 1)
@@ -160,6 +162,15 @@ def _stop_words(value: str) -> str | list[str]:
     if "\x00" in text:
         raise argparse.ArgumentTypeError(f"{_show(path)}: binary data, not text ({what})")
     return sorted({w.strip() for w in text.split("\n") if w.strip() and not w.lstrip().startswith("#")})
+
+
+def _language(value: str) -> str:
+    from .preprocess import LANGUAGES
+
+    name = value.strip().lower()
+    if name not in LANGUAGES:
+        raise argparse.ArgumentTypeError(f"unknown language {value!r}; choose from {', '.join(sorted(LANGUAGES))}")
+    return name
 
 
 def _formats(value: str) -> list[str]:
@@ -217,8 +228,12 @@ def _add_vectorizer_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--ngrams", type=_ngrams, default=None, metavar="MIN,MAX",
                    help="terms of MIN to MAX words, e.g. 1,2 (default: 1,1)")
     p.add_argument("--stop-words", type=_stop_words, default=None, metavar="LIST",
-                   help="english (topicmf's list, the default), nltk (NLTK's, needs its data), none, "
-                        "or a UTF-8 file of one word per line")
+                   help="auto (topicmf's list of --language, the default), a language name (that "
+                        "list), nltk (NLTK's, needs its data), none, or a UTF-8 file of one word per line")
+    p.add_argument("--language", type=_language, default=None, metavar="NAME",
+                   help="language of the documents: its stop words and Snowball stemmer (english, "
+                        "german, french, spanish, russian, ...; chinese/japanese/korean: character "
+                        "bigrams) (default: english)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -522,7 +537,8 @@ def _load(args: argparse.Namespace):
 
 def _vectorizer_options(args: argparse.Namespace) -> dict[str, Any]:
     """The vectorizer settings given on the command line."""
-    given = {"min_df": "min_df", "max_df": "max_df", "ngram_range": "ngrams", "stop_words": "stop_words"}
+    given = {"min_df": "min_df", "max_df": "max_df", "ngram_range": "ngrams", "stop_words": "stop_words",
+             "language": "language"}
     params = {k: getattr(args, a) for k, a in given.items() if getattr(args, a, None) is not None}
     if params.get("stop_words") == "none":
         params["stop_words"] = None
@@ -534,9 +550,9 @@ def _vectorizer(args: argparse.Namespace, n_documents: int, n_topics: int):
     params = _vectorizer_options(args)
     if not params:
         return None
-    from .pipeline import default_vectorizer
+    from .pipeline import configured_vectorizer
 
-    return default_vectorizer(n_documents, n_topics).set_params(**params)
+    return configured_vectorizer(n_documents, n_topics, params)
 
 
 def _cluster_client(args: argparse.Namespace, stack: ExitStack) -> Any:

@@ -22,15 +22,16 @@ from .defaults import (
     N_TOPICS,
     PROGRESS_MIN_DOCUMENTS,
 )
+from .preprocess.languages import get_language
 from .preprocess.tokenize import LETTERS_TOKEN_PATTERN
 from .vectorize import TextVectorizer
 
-__all__ = ["discover", "default_vectorizer"]
+__all__ = ["discover", "default_vectorizer", "configured_vectorizer"]
 
 logger = logging.getLogger(__name__)
 
-def default_vectorizer(n_documents: int, n_topics: int = N_TOPICS) -> TextVectorizer:
-    """TF-IDF settings that work without tuning for a corpus of this size and k.
+def default_vectorizer(n_documents: int, n_topics: int = N_TOPICS, language: str = "english") -> TextVectorizer:
+    """TF-IDF settings that work without tuning for a corpus of this size, k and language.
 
     - ``min_df``: a term must occur in 2 documents (3 from 1,000 documents, 5
       from 10,000): rarer terms cannot shape a topic and only add noise.
@@ -55,11 +56,23 @@ def default_vectorizer(n_documents: int, n_topics: int = N_TOPICS) -> TextVector
     - Tokens are words of 3+ letters (no digits, no underscores): on bug
       reports and forum posts, ids, hex strings, ``__`` runs and two-letter
       debris ("ve", "ca") otherwise make topics of their own.
+    - ``language``: the stop words of that language (``stop_words="auto"``) and,
+      outside English (and the CJK languages, whose Latin words are English),
+      its Snowball stemmer, since Porter's is English only.
     """
     min_df = 2 if n_documents < 1000 else (3 if n_documents < 10000 else 5)
     max_df = min(0.5, max(0.2, 1.0 / max(n_topics, 1))) if n_documents >= 20 else 1.0
-    return TextVectorizer(min_df=min_df, max_df=max_df, sublinear_tf=True, stemmer="porter",
+    stemmer = "porter" if get_language(language).snowball == "english" else "snowball"
+    return TextVectorizer(min_df=min_df, max_df=max_df, sublinear_tf=True, stemmer=stemmer, language=language,
                           token_pattern=LETTERS_TOKEN_PATTERN, min_token_length=3, clean="off")
+
+
+def configured_vectorizer(n_documents: int, n_topics: int, options: dict[str, Any] | None = None) -> TextVectorizer:
+    """:func:`default_vectorizer` changed by ``options`` (TextVectorizer settings; a
+    ``language`` among them also picks the default stemmer of that language)."""
+    options = dict(options or {})
+    vec = default_vectorizer(n_documents, n_topics, options.pop("language", "english"))
+    return vec.set_params(**options)
 
 
 def discover(
@@ -96,7 +109,8 @@ def discover(
         are then the labels, and the model file needs a ``TextVectorizer``.
     vectorizer_options : dict, optional
         Settings that change the default vectorizer (``{"min_df": 10,
-        "stop_words": None}``); not with ``vectorizer``.
+        "stop_words": None}``, ``{"language": "german"}``); not with ``vectorizer``.
+        See :func:`configured_vectorizer`.
     n_restarts : int, default=N_RESTARTS (4)
         Random restarts, all run to convergence (``race=False``) so that the
         report's topic stability compares converged solutions.
@@ -157,8 +171,7 @@ def discover(
         stages.set_postfix_str(f"vectorizing {len(corpus):,} documents")
 
     t0 = time.perf_counter()
-    vec = vectorizer if vectorizer is not None else \
-        default_vectorizer(len(corpus), n_topics).set_params(**(vectorizer_options or {}))
+    vec = vectorizer if vectorizer is not None else configured_vectorizer(len(corpus), n_topics, vectorizer_options)
     X = sp.csr_matrix(vec.fit_transform(corpus.texts))
     timings["vectorize_seconds"] = time.perf_counter() - t0
     n_empty = int((X.getnnz(axis=1) == 0).sum())  # any scikit-learn vectorizer works here

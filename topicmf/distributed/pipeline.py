@@ -21,7 +21,7 @@ import pandas as pd
 from ..corpora import Corpus, load_corpus
 from ..defaults import DISCOVER_SPARSITY, LOW_CONFIDENCE, N_RESTARTS, N_TOP_DOCUMENTS, N_TOP_TERMS, N_TOPICS
 from ..partitions import is_partitioned
-from ..pipeline import default_vectorizer
+from ..pipeline import configured_vectorizer
 from ..vectorize import TextVectorizer
 from . import _dask
 from .corpus import PartitionedCorpus, read_dataframe, read_partitions, scatter_corpus, vectorize_partitions
@@ -112,8 +112,7 @@ def discover_partitioned(
     t0 = time.perf_counter()
     if vectorizer is not None and vectorizer_options:
         raise ValueError("discover: give 'vectorizer' or 'vectorizer_options', not both.")
-    vec = vectorizer if vectorizer is not None else \
-        default_vectorizer(len(parts), n_topics).set_params(**(vectorizer_options or {}))
+    vec = vectorizer if vectorizer is not None else configured_vectorizer(len(parts), n_topics, vectorizer_options)
     vec, blocks = vectorize_partitions(parts, vec)
     timings["vectorize_seconds"] = time.perf_counter() - t0
 

@@ -48,14 +48,23 @@ def _cpu_times() -> tuple[int, int] | None:
 
 
 def idle_cpus(sample_seconds: float = 0.03) -> float | None:
-    """CPUs idle over a short sample (Linux), else from the 1-minute load average; None if unknown."""
+    """CPUs not used by other processes over a short sample (Linux), else from the 1-minute
+    load average; None if unknown.
+
+    This process's own CPU time during the sample counts as free: the BLAS threads
+    of the caller's last NumPy call spin-wait for a moment after it (then sleep),
+    which is not other work competing with the kernels.
+    """
     first = _cpu_times()
     if first is not None:
+        own, t0 = time.process_time(), time.perf_counter()
         time.sleep(sample_seconds)
         second = _cpu_times()
+        own, wall = time.process_time() - own, time.perf_counter() - t0
         if second is not None and second[1] > first[1]:
+            n = os.cpu_count() or 1
             share = (second[0] - first[0]) / (second[1] - first[1])
-            return max(0.0, share) * (os.cpu_count() or 1)
+            return min(float(n), max(0.0, share) * n + max(0.0, own / max(wall, 1e-9)))
     try:
         load = os.getloadavg()[0]
     except (AttributeError, OSError):  # pragma: no cover
