@@ -23,7 +23,7 @@ from .defaults import (
     PROGRESS_MIN_DOCUMENTS,
 )
 from .preprocess.languages import get_language
-from .preprocess.tokenize import LETTERS_TOKEN_PATTERN
+from .preprocess.tokenize import LETTERS_TOKEN_PATTERN, Stemmer
 from .vectorize import TextVectorizer
 
 __all__ = ["discover", "default_vectorizer", "configured_vectorizer"]
@@ -62,7 +62,7 @@ def default_vectorizer(n_documents: int, n_topics: int = N_TOPICS, language: str
     """
     min_df = 2 if n_documents < 1000 else (3 if n_documents < 10000 else 5)
     max_df = min(0.5, max(0.2, 1.0 / max(n_topics, 1))) if n_documents >= 20 else 1.0
-    stemmer = "porter" if get_language(language).snowball == "english" else "snowball"
+    stemmer: Stemmer = "porter" if get_language(language).snowball == "english" else "snowball"
     return TextVectorizer(min_df=min_df, max_df=max_df, sublinear_tf=True, stemmer=stemmer, language=language,
                           token_pattern=LETTERS_TOKEN_PATTERN, min_token_length=3, clean="off")
 
