@@ -2,7 +2,7 @@
 
 Only ``topicmf/factorize/`` imports a backend, and only through this module:
 every other module of the package takes ``tensor``, ``sparse``, ``shared``,
-``function``, ``Apply``, ``OpenMPOp`` and ``TensorVariable`` from here, so the
+``function``, ``Apply``, ``CKernelOp`` and ``TensorVariable`` from here, so the
 kernels, graph builders and solver are shared and only this file differs.
 
 Choice: ``TOPICMF_BACKEND=aesara|pytensor`` when set, else whichever is
@@ -20,7 +20,8 @@ Configuration never leaks into the caller's process:
 - The one message the backend logs about that BLAS choice is filtered out of
   its logger during the import only (no logger level is changed).
 - Functions are compiled with :func:`compile_function`, which passes the mode
-  explicitly (the C linker: PyTensor's default mode may not run C ops) and
+  explicitly (:data:`MODE`: topicmf's C kernels in C, the backend's small ops in
+  NumPy, so a first fit compiles two C modules, not a dozen) and
   keeps the backend's rewrite-failure tracebacks out of the terminal (they go
   to this module's logger at DEBUG) while topicmf compiles.
 """
@@ -43,6 +44,7 @@ __all__ = [
     "VERSION",
     "Apply",
     "OpenMPOp",
+    "CKernelOp",
     "TensorVariable",
     "backend_info",
     "compile_function",
@@ -160,6 +162,7 @@ if NAME == "aesara":
     from aesara.compile.mode import Mode
     from aesara.graph.basic import Apply
     from aesara.link.c.op import OpenMPOp
+    from aesara.link.vm import VMLinker
     from aesara.tensor.var import TensorVariable
 else:  # pragma: no cover - exercised in the PyTensor CI environment
     import pytensor.sparse as sparse  # type: ignore[no-redef]
@@ -167,14 +170,29 @@ else:  # pragma: no cover - exercised in the PyTensor CI environment
     from pytensor.compile.mode import Mode  # type: ignore[no-redef]
     from pytensor.graph.basic import Apply  # type: ignore[no-redef]
     from pytensor.link.c.op import OpenMPOp  # type: ignore[no-redef]
+    from pytensor.link.vm import VMLinker  # type: ignore[no-redef]
     from pytensor.tensor.variable import TensorVariable  # type: ignore[no-redef]
 
 shared = backend.shared
 config = backend.config
 
-#: The mode every topicmf function is compiled with: the C virtual machine
-#: linker (C ops run their C code) and the standard fast rewrites.
-MODE = Mode(linker="cvm", optimizer="fast_run")
+#: The mode every topicmf function is compiled with: the standard fast rewrites,
+#: and a linker that runs the backend's own ops through their Python ``perform``
+#: (NumPy): they work on k x k matrices and scalars, so C buys them nothing, while
+#: compiling them cost a first fit about 5 s (one C module per op, plus the C VM).
+#: topicmf's kernels (:class:`CKernelOp`) always run their C code.
+MODE = Mode(linker=VMLinker(use_cloop=False, c_thunks=False), optimizer="fast_run")
+
+
+class CKernelOp(OpenMPOp):
+    """An op of topicmf's own C++ kernels: C code whatever the linker asks for
+    (:data:`MODE` asks for Python everywhere else); NumPy ``perform`` only without
+    a C++ compiler."""
+
+    def make_thunk(self, node: Any, storage_map: Any, compute_map: Any, no_recycling: Any,
+                   impl: str | None = None) -> Any:
+        return super().make_thunk(node, storage_map, compute_map, no_recycling,
+                                  impl=None if impl == "py" else impl)
 
 
 class _Capture(logging.Handler):

@@ -20,7 +20,7 @@ from importlib import resources
 import numpy as np
 import scipy.sparse as sp
 
-from ._backend import Apply, OpenMPOp, tensor
+from ._backend import Apply, CKernelOp, tensor
 
 __all__ = ["CSRDot", "HalsSweep", "csr_dot", "hals_sweep", "MAX_SPECIALISED_R", "kernel_source"]
 
@@ -47,7 +47,7 @@ def _cache_version(name: str) -> tuple[int, ...]:
     return (_GLUE_VERSION, MAX_SPECIALISED_R, int(digest[:12], 16))
 
 
-class CSRDot(OpenMPOp):
+class CSRDot(CKernelOp):
     """``out = X @ B`` for X in CSR parts (data, indices, indptr) and dense B.
 
     Inputs: ``data (nnz,)``, ``indices (nnz,)`` int32/int64, ``indptr (n_rows + 1,)``
@@ -98,7 +98,7 @@ class CSRDot(OpenMPOp):
                 f" {{ {fail}; }}")
 
 
-class HalsSweep(OpenMPOp):
+class HalsSweep(CKernelOp):
     """Sweeps of HALS (coordinate descent) over the columns of W, with A, B fixed.
 
     Minimises ``1/2 tr(W B W^T) - tr(W^T A) + l2/2 ||W||^2 + l1 sum(W)`` over
