@@ -304,6 +304,9 @@ def test_racing_plan_compares_challengers_at_equal_iterations():
     (dict(n_threads=None, cpus=8, idle=8.0, environ={"OMP_NUM_THREADS": "junk"}), 8),
     (dict(n_threads=None, cpus=8, idle=8.0, environ={}, current_limit=1), 1),  # threadpoolctl in force
     (dict(n_threads=None, cpus=1, idle=None, environ={}), 1),
+    (dict(n_threads=None, cpus=8, idle=8.0, environ={}, work=1e6), 1),   # small problem: one thread
+    (dict(n_threads=None, cpus=8, idle=8.0, environ={}, work=1e8), 8),
+    (dict(n_threads=2, cpus=8, idle=8.0, environ={}, work=1e6), 2),      # explicit still wins
 ])
 def test_thread_choice(kwargs, expected):
     from topicmf.factorize._threads import choose_threads

@@ -9,7 +9,10 @@ parallel kernel can run several times slower than a single thread. The choice
 - ``OMP_NUM_THREADS`` when set, and the OpenMP limit already in force (a
   caller's ``threadpoolctl.threadpool_limits`` or a joblib worker's);
 - the CPUs idle right now (sampled from ``/proc/stat`` over a few
-  milliseconds on Linux; the load average elsewhere), rounded down, at least 1.
+  milliseconds on Linux; the load average elsewhere), rounded down, at least 1;
+- one thread, without sampling, for a small problem (non-zeros x topics below
+  :data:`SMALL_WORK`): a second thread saves less than the 30 ms sample costs
+  (BBC at k=5, 1.2 x 10^6: 1.6 -> 1.25 ms per iteration over about 40).
 
 :func:`limit_threads` applies the choice to OpenMP for the duration of a fit
 only (threadpoolctl), so the caller's setting is back afterwards.
@@ -23,7 +26,10 @@ import os
 import time
 from collections.abc import Iterator, Mapping
 
-__all__ = ["available_cpus", "idle_cpus", "openmp_limit", "choose_threads", "limit_threads"]
+__all__ = ["available_cpus", "idle_cpus", "openmp_limit", "choose_threads", "limit_threads", "SMALL_WORK"]
+
+#: Non-zeros of X times topics below which a fit runs on one thread without measuring the machine.
+SMALL_WORK = 2_000_000
 
 
 def available_cpus() -> int:
@@ -90,6 +96,7 @@ def choose_threads(
     idle: float | None = None,
     environ: Mapping[str, str] | None = None,
     current_limit: int | None = None,
+    work: float | None = None,
 ) -> int:
     """Kernel threads for one fit (per worker process when ``n_jobs > 1``).
 
@@ -100,6 +107,8 @@ def choose_threads(
         the module docstring.
     n_jobs : int, default=1
         Worker processes sharing the CPUs.
+    work : float, optional
+        Non-zeros of X times topics; below :data:`SMALL_WORK`, one thread.
     cpus, idle, environ, current_limit
         The machine's state; measured when None (injected by the tests).
 
@@ -109,6 +118,8 @@ def choose_threads(
     """
     if n_threads is not None:
         return max(1, int(n_threads))
+    if work is not None and work < SMALL_WORK:
+        return 1
     cpus = available_cpus() if cpus is None else cpus
     limit = max(1, cpus // max(1, n_jobs))
     env = os.environ if environ is None else environ

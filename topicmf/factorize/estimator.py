@@ -305,7 +305,8 @@ class TopicNMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             l1_W=float(self.l1_W) + rel_l1_W, l1_H=float(self.l1_H), l2_W=float(self.l2_W),
             l2_H=float(self.l2_H) + rel_l2_H,
             inner_sweeps=int(self.inner_sweeps), max_iter=int(self.max_iter), tol=float(self.tol),
-            n_threads=choose_threads(self.n_threads, n_jobs), extrapolate=bool(self.extrapolate),
+            n_threads=choose_threads(self.n_threads, n_jobs, work=float(X.nnz) * k),
+            extrapolate=bool(self.extrapolate),
         )
         starts = make_starts(k, self.n_restarts, self.init, self.random_state, settings.dtype)
         compile_seconds = get_solver(settings.optimizer, settings.dtype).compile()
