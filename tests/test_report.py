@@ -178,6 +178,8 @@ def test_empty_and_duplicate_topics_are_said_not_hidden():
     said = [str(w.message) for w in caught if "empty topic" in str(w.message)]
     assert said and "3 empty topic(s)" in said[0]
     assert set(report.topics["topic_label"]) == {"(empty topic)"}
+    assert set(report.topics["top_terms"]) == {""} and report.topics["coherence_npmi"].isna().all()
+    assert report.top_terms.empty  # no term of weight zero is listed as a top term
     summary = report.summary()
     assert summary["empty_topics"] == [0, 1, 2]
     assert "degenerate topics" in report.to_markdown()

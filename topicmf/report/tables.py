@@ -67,12 +67,13 @@ def top_terms_table(H: np.ndarray, term_labels: Sequence[str], n: int = N_TOP_TE
     """
     idx = top_term_indices(H, n)
     k, nn = idx.shape
-    return pd.DataFrame({
+    frame = pd.DataFrame({
         "topic": np.repeat(np.arange(k), nn),
         "rank": np.tile(np.arange(1, nn + 1), k),
         "term": [str(term_labels[j]) for j in idx.ravel()],
         "weight": np.take_along_axis(np.asarray(H), idx, axis=1).ravel().astype(np.float64),
     }, columns=TOP_TERMS_COLUMNS)
+    return frame[frame["weight"] > 0].reset_index(drop=True)  # a term of weight zero is no top term
 
 
 class _NearDuplicates:
@@ -178,17 +179,18 @@ def topics_table(
     dominant = np.argmax(W, axis=1) if W.shape[0] else np.zeros(0, dtype=int)
     sizes = np.bincount(dominant, minlength=k)
     idx = top_term_indices(H, n_top_terms)
+    empty = H.max(axis=1, initial=0.0) <= 0  # all term weights zero: no terms, no coherence
     frame = pd.DataFrame({
         "topic": np.arange(k, dtype=np.int64),
         "topic_label": list(topic_labels(H, term_labels) if names is None else names),
         "size": sizes.astype(np.int64),
         "share": sizes / max(W.shape[0], 1),
-        "coherence_npmi": np.asarray(npmi, dtype=np.float64),
-        "coherence_umass": np.asarray(umass, dtype=np.float64),
+        "coherence_npmi": np.where(empty, np.nan, np.asarray(npmi, dtype=np.float64)),
+        "coherence_umass": np.where(empty, np.nan, np.asarray(umass, dtype=np.float64)),
         "stability": np.asarray(stability, dtype=np.float64),
         "n_reproduced": np.asarray(n_reproduced, dtype=np.int64),
         "sparsity": (H == 0).mean(axis=1),
-        "top_terms": [", ".join(str(term_labels[j]) for j in row) for row in idx],
+        "top_terms": [", ".join(str(term_labels[j]) for j in row if H[t, j] > 0) for t, row in enumerate(idx)],
     }, columns=TOPICS_COLUMNS)
     frame = frame.sort_values(["size", "topic"], ascending=[False, True], kind="stable")
     return frame.reset_index(drop=True)
