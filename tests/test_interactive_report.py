@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import math
 import re
 import shutil
 import subprocess
@@ -93,9 +94,15 @@ def test_data_describes_the_report(newsroom_report):
     assert [t["id"] for t in data["topics"]] == list(range(k))
     assert [t["label"] for t in data["topics"]] == newsroom_report.topic_labels
     assert abs(sum(t["share"] for t in data["topics"]) - 1) < 1e-4
-    # lambda = 1 ranks by weight in the topic: the first terms are the topic's top terms
+    # at the slider's starting lambda the page ranks terms as the tables do
+    from topicmf.defaults import RELEVANCE_LAMBDA as lam
+
+    def relevance(row):
+        p, pw = row[1], data["terms"]["p"][row[0]]
+        return lam * math.log(p) + (1 - lam) * (math.log(p) - math.log(pw))
+
     for t, tp in enumerate(data["topics"]):
-        ranked = sorted(tp["terms"], key=lambda row: -row[1])[:5]
+        ranked = sorted(tp["terms"], key=lambda row: -relevance(row))[:5]
         labels = [data["terms"]["labels"][row[0]] for row in ranked]
         top = newsroom_report.top_terms
         assert labels == top.loc[top["topic"] == t, "term"].tolist()[:5]

@@ -79,3 +79,35 @@ def test_clustering_scores():
     s = metrics.clustering_scores(["a", "a", "b", "b"], [1, 1, 0, 0])
     assert s == {"nmi": pytest.approx(1.0), "ari": pytest.approx(1.0), "purity": 1.0}
     assert metrics.purity(["a", "a", "b", "b"], [0, 0, 0, 1]) == 0.75
+
+
+def test_term_relevance_matches_its_formula_and_orders_terms():
+    from topicmf.metrics import term_relevance, top_term_indices
+
+    H = np.array([[4.0, 2.0, 2.0, 0.0], [1.0, 0.0, 3.0, 1.0]])
+    p = np.array([10.0, 1.0, 5.0, 4.0])  # any positive scale: normalised inside
+    lam = 0.5
+    phi = H / H.sum(axis=1, keepdims=True)
+    pw = p / p.sum()
+    with np.errstate(divide="ignore"):
+        ref = np.where(H > 0, lam * np.log(phi) + (1 - lam) * np.log(phi / pw), -np.inf)
+    np.testing.assert_allclose(term_relevance(H, p, lam), ref)
+    # lambda 1 is weight order; a term of weight zero is never ranked before a term of the topic
+    np.testing.assert_array_equal(top_term_indices(term_relevance(H, p, 1.0), 4), top_term_indices(H, 4))
+    assert top_term_indices(term_relevance(H, p, lam), 4)[0].tolist() == [1, 0, 2, 3]  # rare term 1 lifted
+    assert top_term_indices(term_relevance(H, p, 0.0), 4)[0][-1] == 3
+
+
+def test_report_shows_terms_in_relevance_order_and_the_saved_model_agrees(tmp_path):
+    import topicmf as tm
+    from topicmf.defaults import RELEVANCE_LAMBDA
+    from topicmf.metrics import term_relevance, top_term_indices
+
+    report = tm.discover("newsroom", n_topics=6, n_restarts=1)
+    p = np.exp(-np.asarray(report.vectorizer.idf_))
+    order = top_term_indices(term_relevance(report.H, p, RELEVANCE_LAMBDA), 10)
+    for t in range(6):
+        shown = report.top_terms.loc[report.top_terms["topic"] == t, "term"].tolist()
+        assert shown == [report.term_labels[j] for j in order[t]]
+    tm.save_model(report, tmp_path / "m.topicmf")
+    assert tm.load_model(tmp_path / "m.topicmf").labels == report.topic_labels

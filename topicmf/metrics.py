@@ -16,10 +16,11 @@ from scipy.optimize import linear_sum_assignment
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 from sklearn.metrics.cluster import contingency_matrix
 
-from .defaults import N_TOP_TERMS, REPRODUCED_SIMILARITY
+from .defaults import N_TOP_TERMS, RELEVANCE_LAMBDA, REPRODUCED_SIMILARITY
 
 __all__ = [
     "top_term_indices",
+    "term_relevance",
     "npmi_coherence",
     "umass_coherence",
     "topic_diversity",
@@ -34,10 +35,31 @@ __all__ = [
 ]
 
 
-def top_term_indices(H: np.ndarray, n: int = N_TOP_TERMS) -> np.ndarray:
-    """Column indices of each topic's ``n`` heaviest terms, heaviest first.
+def term_relevance(H: np.ndarray, term_frequency: np.ndarray, lam: float = RELEVANCE_LAMBDA) -> np.ndarray:
+    """Relevance of each term to each topic (Sievert and Shirley, 2014), shape (n_topics, n_terms).
 
-    Ties are broken by column index (stable), so the result is deterministic.
+    ``lam log p(w|t) + (1 - lam) log(p(w|t) / p(w))`` with ``p(w|t)`` the topic's row of
+    ``H`` normalised to sum 1 and ``p(w)`` ``term_frequency`` normalised likewise:
+    ``lam = 1`` ranks by weight, smaller values favour terms particular to the topic.
+    Terms of weight zero get ``-inf`` (never ranked above a term of the topic).
+    """
+    H = np.asarray(H, dtype=np.float64)
+    p = np.asarray(term_frequency, dtype=np.float64)
+    p = p / (p.sum() or 1.0)
+    phi = H / np.maximum(H.sum(axis=1, keepdims=True), np.finfo(np.float64).tiny)
+    out = np.full(H.shape, -np.inf)
+    pos = phi > 0
+    lp = np.log(phi[pos])
+    out[pos] = lam * lp + (1.0 - lam) * (lp - np.log(np.broadcast_to(np.maximum(p, 1e-300), H.shape)[pos]))
+    return out
+
+
+def top_term_indices(H: np.ndarray, n: int = N_TOP_TERMS) -> np.ndarray:
+    """Column indices of each topic's ``n`` highest-scoring terms, highest first.
+
+    ``H`` is the topics' term weights or any score of the same shape (e.g.
+    :func:`term_relevance`). Ties are broken by column index (stable), so the
+    result is deterministic.
 
     Returns
     -------

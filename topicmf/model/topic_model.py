@@ -18,7 +18,7 @@ import pandas as pd
 
 from ..corpora import Corpus, load_corpus
 from ..defaults import LOW_CONFIDENCE
-from .topics import document_topics_table, topic_labels, unit_topics
+from .topics import document_topics_table, term_scores, topic_labels, unit_topics
 
 if TYPE_CHECKING:
     from ..factorize import TopicNMF
@@ -80,7 +80,8 @@ class TopicModel:
         """Readable topic names, as in the report: the names given by
         ``TopicReport.relabel_topics`` (kept in ``info["topic_labels"]``), else each
         topic's top 3 surface terms."""
-        auto = topic_labels(self.nmf.components_, list(self.vectorizer.get_term_labels()))
+        H = self.nmf.components_
+        auto = topic_labels(H, list(self.vectorizer.get_term_labels()), scores=term_scores(H, self.vectorizer))
         given = _given_labels(self.info.get("topic_labels"), len(auto))
         return auto if given is None else given
 

@@ -11,12 +11,14 @@ import pandas as pd
 
 from ..corpora import Corpus
 from ..defaults import LOW_CONFIDENCE, N_LABEL_TERMS
-from ..metrics import top_term_indices
+from ..metrics import term_relevance, top_term_indices
 
 __all__ = [
     "DOCUMENT_TOPICS_COLUMNS",
     "unit_topics",
     "topic_labels",
+    "term_scores",
+    "term_marginal",
     "topic_shares",
     "document_index",
     "document_topics_table",
@@ -69,12 +71,35 @@ def degenerate_topics(H: np.ndarray, similarity: float = 0.99) -> tuple[list[int
     return empty, duplicates
 
 
-def topic_labels(H: np.ndarray, term_labels: Sequence[str], n: int = N_LABEL_TERMS) -> list[str]:
-    """A readable name per topic: its ``n`` heaviest distinct surface terms joined by " / "
-    (``"(empty topic)"`` for a topic whose term weights are all zero)."""
+def term_marginal(vectorizer: object, n_terms: int) -> np.ndarray | None:
+    """``p(w)`` of the relevance order, shape (n_terms,), summing to 1: proportional to
+    ``exp(-idf_)``, i.e. to 1 + the term's document frequency for a smoothed IDF
+    (``TextVectorizer``, scikit-learn's ``TfidfVectorizer``); None without ``idf_``."""
+    idf = getattr(vectorizer, "idf_", None)
+    if idf is None or np.shape(idf) != (n_terms,):
+        return None
+    idf = np.asarray(idf, dtype=np.float64)
+    p = np.exp(-(idf - idf.min()))
+    return p / p.sum()
+
+
+def term_scores(H: np.ndarray, vectorizer: object) -> np.ndarray:
+    """The score terms are shown by, shape (n_topics, n_terms): their relevance
+    (:func:`topicmf.metrics.term_relevance`, ``RELEVANCE_LAMBDA``) with ``p(w)`` from
+    :func:`term_marginal`; ``H`` itself (weight order) for a vectorizer without ``idf_``."""
+    H = np.asarray(H)
+    p = term_marginal(vectorizer, H.shape[1])
+    return H if p is None else term_relevance(H, p)
+
+
+def topic_labels(H: np.ndarray, term_labels: Sequence[str], n: int = N_LABEL_TERMS,
+                 scores: np.ndarray | None = None) -> list[str]:
+    """A readable name per topic: its ``n`` first distinct surface terms (by ``scores``,
+    see :func:`term_scores`; default: weight) joined by " / " (``"(empty topic)"`` for
+    a topic whose term weights are all zero)."""
     labels = []
     H = np.asarray(H)
-    order = top_term_indices(H, max(n * 3, n))
+    order = top_term_indices(H if scores is None else scores, max(n * 3, n))
     for t, row in enumerate(order):
         if not np.any(H[t]):
             labels.append("(empty topic)")

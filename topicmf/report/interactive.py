@@ -28,7 +28,9 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from ..defaults import RELEVANCE_LAMBDA
 from ..metrics import cosine_rows
+from ..model.topics import term_marginal
 from . import over_time
 from .pyldavis import normalize_rows
 from .tables import snippet
@@ -163,7 +165,8 @@ def interactive_data(report: TopicReport, documents_per_topic: int = DOCUMENTS_P
     P = normalize_rows(H)
     col_mass = np.asarray(X.sum(axis=0)).ravel()
     total_mass = float(col_mass.sum()) or 1.0
-    p_w = col_mass / total_mass
+    marginal = term_marginal(report.vectorizer, X.shape[1])  # the p(w) of the tables' relevance order
+    p_w = col_mass / total_mass if marginal is None else marginal
     keep = _relevance_terms(P, p_w, N_RELEVANCE_TERMS)
     # the corpus' attribution to each topic of its relevance terms only (never topics x terms dense)
     attributed = over_time.attributed_terms(X, W, H, keep)
@@ -299,8 +302,8 @@ _BODY = """<main>
   <p class="note">Circles are topics, their area the share of documents they dominate; close circles
   have similar term weights (classical MDS on 1 - cosine). Click a circle to select a topic.</p></section>
  <section class="panel"><h2 id="terms-title">Terms</h2>
-  <div class="controls"><label for="lambda">relevance &lambda; = <span id="lambda-value">0.6</span></label>
-   <input type="range" id="lambda" min="0" max="1" step="0.05" value="0.6"></div>
+  <div class="controls"><label for="lambda">relevance &lambda; = <span id="lambda-value">__LAMBDA__</span></label>
+   <input type="range" id="lambda" min="0" max="1" step="0.05" value="__LAMBDA__"></div>
   <svg id="terms" viewBox="0 0 560 500" role="img" aria-label="terms of the selected topic"></svg>
   <p class="note">Relevance = &lambda; log p(w|t) + (1 - &lambda;) log(p(w|t) / p(w)): &lambda; = 1 ranks by
   weight in the topic, small &lambda; by lift (terms special to it). Blue: the topic's part of the
@@ -327,7 +330,7 @@ _SCRIPT = r"""
   window.addEventListener("error", function (e) { document.body.dataset.error = String(e.message); });
   var data = JSON.parse(document.getElementById("topicmf-data").textContent);
   var topics = data.topics, terms = data.terms;
-  var state = {topic: 0, lambda: 0.6, sortColumn: -1, sortDown: true};
+  var state = {topic: 0, lambda: __LAMBDA__, sortColumn: -1, sortDown: true};
   var byShare = topics.slice().sort(function (a, b) { return b.size - a.size || a.id - b.id; });
   if (byShare.length) { state.topic = byShare[0].id; }
 
@@ -605,3 +608,7 @@ _SCRIPT = r"""
   document.body.dataset.ready = "1";
 }());
 """
+
+# the slider starts where the static tables rank terms
+_BODY = _BODY.replace("__LAMBDA__", f"{RELEVANCE_LAMBDA:g}")
+_SCRIPT = _SCRIPT.replace("__LAMBDA__", f"{RELEVANCE_LAMBDA:g}")

@@ -22,7 +22,7 @@ from .. import metrics
 from ..corpora import Corpus, load_corpus
 from ..defaults import LOW_CONFIDENCE, N_DIVERSITY_TERMS, N_TOP_DOCUMENTS, N_TOP_TERMS
 from ..model import TopicModel
-from ..model.topics import degenerate_topics
+from ..model.topics import degenerate_topics, term_scores
 from ..provenance import library_versions
 from ..vectorize import binary_document_term
 from . import display, over_time, pyldavis, shaping, tables, writers
@@ -141,8 +141,14 @@ class TopicReport:
 
     # -- scores ---------------------------------------------------------------
     @cached_property
+    def term_scores(self) -> np.ndarray:
+        """The order terms are shown in, shape (n_topics, n_terms): relevance
+        (``RELEVANCE_LAMBDA``; see :func:`topicmf.model.topics.term_scores`)."""
+        return term_scores(self.H, self.vectorizer)
+
+    @cached_property
     def _top_idx(self) -> np.ndarray:
-        return metrics.top_term_indices(self.H, self.n_top_terms)
+        return metrics.top_term_indices(self.term_scores, self.n_top_terms)
 
     @cached_property
     def npmi(self) -> np.ndarray:
@@ -174,7 +180,7 @@ class TopicReport:
     @cached_property
     def topic_labels(self) -> list[str]:
         """Name of each topic: its top 3 surface terms, unless renamed by :meth:`relabel_topics`."""
-        auto = tables.topic_labels(self.H, self.term_labels)
+        auto = tables.topic_labels(self.H, self.term_labels, scores=self.term_scores)
         if self._names is None:
             return auto
         return [a if name is None else name for a, name in zip(auto, self._names)]
@@ -192,13 +198,13 @@ class TopicReport:
         return tables.topics_table(
             self.W, self.H, self.term_labels, npmi=self.npmi, umass=self.umass,
             stability=stability, n_reproduced=reproduced, n_top_terms=self.n_top_terms,
-            names=self.topic_labels,
+            names=self.topic_labels, scores=self.term_scores,
         )
 
     @cached_property
     def top_terms(self) -> pd.DataFrame:
         """(topic, rank, term, weight), long format."""
-        return tables.top_terms_table(self.H, self.term_labels, self.n_top_terms)
+        return tables.top_terms_table(self.H, self.term_labels, self.n_top_terms, scores=self.term_scores)
 
     @cached_property
     def top_documents(self) -> pd.DataFrame:
@@ -412,13 +418,13 @@ class TopicReport:
             raise ValueError(f"find_topics: no term of the query {query[:60]!r} is in the model's vocabulary "
                              f"({self._n_terms} terms) after preprocessing.")
         return shaping.find_topics_table(q, self.H, self.topic_labels, self.term_labels,
-                                         max(1, int(n)), self.n_top_terms)
+                                         max(1, int(n)), self.n_top_terms, scores=self.term_scores)
 
     # -- model-level numbers ---------------------------------------------------
     def summary(self) -> dict[str, Any]:
         """Model-level numbers, settings and library versions (JSON-serialisable)."""
         m = self.model
-        top_div = metrics.top_term_indices(self.H, N_DIVERSITY_TERMS)
+        top_div = metrics.top_term_indices(self.term_scores, N_DIVERSITY_TERMS)
         stability, _ = self._stability
         empty, duplicates = degenerate_topics(self.H)
         cleaner = getattr(self.vectorizer, "cleaner_", None)

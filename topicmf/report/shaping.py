@@ -179,7 +179,8 @@ def merged_estimator(model: TopicNMF, components: np.ndarray, X: sp.spmatrix) ->
 
 
 def find_topics_table(query_vector: sp.spmatrix, H: np.ndarray, topic_labels: Sequence[str],
-                      term_labels: Sequence[str], n: int, n_terms: int) -> pd.DataFrame:
+                      term_labels: Sequence[str], n: int, n_terms: int,
+                      scores: np.ndarray | None = None) -> pd.DataFrame:
     """Topics by cosine similarity between a query's TF-IDF row and H's rows, best first.
 
     Columns: ``rank``, ``topic``, ``topic_label``, ``similarity``, ``top_terms``.
@@ -192,7 +193,7 @@ def find_topics_table(query_vector: sp.spmatrix, H: np.ndarray, topic_labels: Se
     dots = np.asarray(q @ H.T).ravel()
     sims = np.divide(dots, qn * hn, out=np.zeros_like(dots), where=hn > 0) if qn > 0 else np.zeros(H.shape[0])
     order = np.lexsort((np.arange(len(sims)), -sims))[:n]
-    idx = top_term_indices(H, n_terms)
+    idx = top_term_indices(H if scores is None else scores, n_terms)
     return pd.DataFrame({
         "rank": np.arange(1, len(order) + 1, dtype=np.int64),
         "topic": order.astype(np.int64),

@@ -59,13 +59,15 @@ def snippet(text: str, length: int = SNIPPET_LENGTH) -> str:
     return (cut or flat[:length]) + "…"
 
 
-def top_terms_table(H: np.ndarray, term_labels: Sequence[str], n: int = N_TOP_TERMS) -> pd.DataFrame:
+def top_terms_table(H: np.ndarray, term_labels: Sequence[str], n: int = N_TOP_TERMS,
+                    scores: np.ndarray | None = None) -> pd.DataFrame:
     """Long format: one row per (topic, rank) with the term's surface label and weight.
 
-    Columns: ``topic``, ``rank`` (1 = heaviest), ``term``, ``weight``. Sorted by
-    topic, then rank.
+    Columns: ``topic``, ``rank`` (1 = first by ``scores``, see
+    :func:`topicmf.model.topics.term_scores`; default: heaviest), ``term``,
+    ``weight`` (its weight in H). Sorted by topic, then rank.
     """
-    idx = top_term_indices(H, n)
+    idx = top_term_indices(H if scores is None else scores, n)
     k, nn = idx.shape
     frame = pd.DataFrame({
         "topic": np.repeat(np.arange(k), nn),
@@ -160,6 +162,7 @@ def topics_table(
     n_reproduced: np.ndarray,
     n_top_terms: int = N_TOP_TERMS,
     names: Sequence[str] | None = None,
+    scores: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """One row per topic, largest first (ties: topic number).
 
@@ -171,18 +174,20 @@ def topics_table(
     restarts, 1.0 = reproduced exactly); ``n_reproduced`` (restarts that
     reproduce it with similarity above
     :data:`topicmf.defaults.REPRODUCED_SIMILARITY`); ``sparsity`` (share of
-    exact zeros in the topic's row of H); ``top_terms`` (comma-separated).
+    exact zeros in the topic's row of H); ``top_terms`` (comma-separated, in the
+    order of ``scores``: relevance, see :func:`topicmf.model.topics.term_scores`;
+    default: weight).
     """
     W = np.asarray(W)
     H = np.asarray(H)
     k = H.shape[0]
     dominant = np.argmax(W, axis=1) if W.shape[0] else np.zeros(0, dtype=int)
     sizes = np.bincount(dominant, minlength=k)
-    idx = top_term_indices(H, n_top_terms)
+    idx = top_term_indices(H if scores is None else scores, n_top_terms)
     empty = H.max(axis=1, initial=0.0) <= 0  # all term weights zero: no terms, no coherence
     frame = pd.DataFrame({
         "topic": np.arange(k, dtype=np.int64),
-        "topic_label": list(topic_labels(H, term_labels) if names is None else names),
+        "topic_label": list(topic_labels(H, term_labels, scores=scores) if names is None else names),
         "size": sizes.astype(np.int64),
         "share": sizes / max(W.shape[0], 1),
         "coherence_npmi": np.where(empty, np.nan, np.asarray(npmi, dtype=np.float64)),
