@@ -109,7 +109,7 @@ def run_topicmf(corpus, k: int, options: dict, vec_options: dict | None = None
     vec = default_vectorizer(len(corpus), k).set_params(**vec_options) if vec_options else None
     report = tm.discover(corpus, n_topics=k, vectorizer=vec, **options)
     seconds = time.perf_counter() - t0
-    top = metrics.top_term_indices(report.H, 25)
+    top = metrics.top_term_indices(report.term_scores, 25)  # the order the report shows
     words = [[str(report.term_labels[j]).lower() for j in row] for row in top]
     flagged = float(report.document_topics["low_confidence"].mean())
     return words, report.W, seconds, flagged, report
