@@ -190,3 +190,29 @@ def test_a_folder_of_txt_documents_is_still_one_document_per_file(tmp_path):
 def test_a_glob_matching_nothing_is_not_found(tmp_path):
     with pytest.raises(FileNotFoundError, match="no partition file matches"):
         tm.load_corpus(str(tmp_path / "*.jsonl"))
+
+
+def test_an_existing_path_with_glob_characters_is_a_path(tmp_path):
+    path = tmp_path / "news[2024].jsonl"
+    path.write_text('{"text": "one"}\n', encoding="utf-8")
+    assert tm.load_corpus(path).texts == ["one"] and tm.load_corpus(str(path)).texts == ["one"]
+    folder = tmp_path / "fold[er]"
+    folder.mkdir()
+    (folder / "a.txt").write_text("doc", encoding="utf-8")
+    assert tm.load_corpus(str(folder)).texts == ["doc"]
+
+
+def test_nested_partitions_get_ids_by_relative_path_and_hidden_parts_are_skipped(tmp_path):
+    for year in ("year=2020", "year=2021"):
+        (tmp_path / "p" / year).mkdir(parents=True)
+        (tmp_path / "p" / year / "part-00.jsonl").write_text(f'{{"text": "{year}"}}\n', encoding="utf-8")
+    (tmp_path / "p" / "_temporary").mkdir()
+    (tmp_path / "p" / "_temporary" / "part-00.jsonl").write_text('{"text": "half written"}\n', encoding="utf-8")
+    (tmp_path / "p" / ".ipynb_checkpoints").mkdir()
+    (tmp_path / "p" / ".ipynb_checkpoints" / "part-00-checkpoint.jsonl").write_text('{"text": "copy"}\n',
+                                                                                      encoding="utf-8")
+    (tmp_path / "p" / ".readme.txt").write_text("not a document", encoding="utf-8")
+    (tmp_path / "p" / "_SUCCESS").write_text("", encoding="utf-8")
+    read = tm.load_corpus(tmp_path / "p")
+    assert read.texts == ["year=2020", "year=2021"]
+    assert read.ids == ["year=2020/part-00.jsonl:0", "year=2021/part-00.jsonl:0"]

@@ -182,7 +182,12 @@ def test_empty_and_duplicate_topics_are_said_not_hidden():
     assert report.top_terms.empty  # no term of weight zero is listed as a top term
     summary = report.summary()
     assert summary["empty_topics"] == [0, 1, 2]
+    assert summary["coherence_npmi"] is None  # no mean over terms no topic has
     assert "degenerate topics" in report.to_markdown()
+    report._repr_html_()
+    from topicmf.report.interactive import interactive_html
+
+    assert "Topic report" in interactive_html(report)
 
 
 def test_discover_with_a_scikit_learn_vectorizer(tmp_path):

@@ -582,6 +582,10 @@ def _check_topics(corpus, ks: Sequence[int]) -> None:
         raise CliError(f"--topics {max(ks)} is more than the {len(corpus):,} documents of {corpus.name!r}.")
 
 
+def _three(x: float | None) -> str:
+    return "n/a" if x is None else f"{x:.3f}"
+
+
 def _print_topics(report) -> None:
     import pandas as pd
 
@@ -591,7 +595,7 @@ def _print_topics(report) -> None:
         _out(table.to_string(index=False))
     s = report.summary()
     line = (f"\n{s['n_topics']} topics in {s['n_documents']:,} documents ({s['n_terms']:,} terms): "
-            f"coherence {s['coherence_npmi']:.3f}, diversity {s['topic_diversity']:.3f}, "
+            f"coherence {_three(s['coherence_npmi'])}, diversity {s['topic_diversity']:.3f}, "
             f"stability {s['stability']:.3f}, low-confidence documents {s['n_low_confidence']}")
     if "clustering_nmi" in s:
         line += f"; agreement with labels NMI {s['clustering_nmi']:.3f}, ARI {s['clustering_ari']:.3f}"

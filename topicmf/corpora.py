@@ -497,12 +497,13 @@ def _is_partitioned(source: str | Path) -> bool:
     return not (isinstance(source, str) and _bundled_entry(source) is not None) and is_partitioned(source)
 
 def _load_partitions(source: str | Path, **options: Any) -> Corpus:
-    from .partitions import concat_corpora, partition_paths, read_partition
+    from .partitions import concat_corpora, partition_names, partition_paths, read_partition
 
     try:
         paths = partition_paths(source)
     except FileNotFoundError as exc:
         raise InputNotFoundError(f"{source}: {exc}") from None
-    corpus = concat_corpora([read_partition(p, options) for p in paths], str(source))  # ids checked unique
+    names = partition_names(paths)
+    corpus = concat_corpora([read_partition(p, options, n) for p, n in zip(paths, names)], str(source))
     logger.info("loaded %s from %d partition files", corpus, len(paths))
     return corpus

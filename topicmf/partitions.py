@@ -8,13 +8,20 @@ documents, their order and their ids are the same either way.
 
 - Partition files are ``.jsonl``, ``.ndjson``, ``.json``, ``.csv``, ``.tsv``,
   ``.parquet``/``.pq`` and ``.txt`` (one document per line), ``.gz`` allowed on
-  all but Parquet; hidden files are skipped. They are taken in sorted path order.
-- A document without an id column gets ``"<file name>:<row>"``, unique across files.
+  all but Parquet. Files and folders whose name starts with ``.`` or ``_`` are
+  skipped (``.ipynb_checkpoints``, Spark's ``_temporary`` and ``_SUCCESS``).
+  They are taken in sorted path order.
+- A path that exists is a path, even with ``[`` or ``*`` in its name; only a
+  string naming nothing is read as a glob pattern.
+- A document without an id column gets ``"<file>:<row>"``, ``<file>`` the path
+  relative to the folder the partitions share (``year=2020/part-00.jsonl``), so
+  ids are unique across files.
 """
 
 from __future__ import annotations
 
 import glob
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -24,22 +31,37 @@ import pandas as pd
 from .corpora import Corpus
 
 __all__ = ["PARTITION_SUFFIXES", "is_partition_file", "is_glob", "is_partitioned", "partition_paths",
-           "read_partition", "concat_corpora"]
+           "partition_names", "read_partition", "concat_corpora"]
 
 #: File endings read as partitions (``.gz`` allowed on all but Parquet).
 PARTITION_SUFFIXES = (".jsonl", ".ndjson", ".json", ".csv", ".tsv", ".parquet", ".pq", ".txt")
 
 
+def _skipped(name: str) -> bool:
+    return name.startswith((".", "_"))
+
+
 def is_partition_file(path: Path) -> bool:
-    """Whether ``path`` is a (non-hidden) file with a partition ending."""
+    """Whether ``path`` is a file with a partition ending (not hidden, not ``_``-prefixed)."""
     name = path.name.lower()
     name = name[:-3] if name.endswith(".gz") else name
-    return path.is_file() and name.endswith(PARTITION_SUFFIXES) and not name.startswith(".")
+    return path.is_file() and name.endswith(PARTITION_SUFFIXES) and not _skipped(name)
 
 
 def is_glob(source: Any) -> bool:
-    """Whether ``source`` is a string holding a glob pattern (``*``, ``?`` or ``[``)."""
-    return isinstance(source, str) and any(ch in source for ch in "*?[")
+    """Whether ``source`` is a string holding a glob pattern (``*``, ``?`` or ``[``) that
+    names no existing path."""
+    return isinstance(source, str) and any(ch in source for ch in "*?[") and not Path(source).exists()
+
+
+def _files_below(folder: Path) -> list[Path]:
+    """Every file below ``folder``, sorted, skipping names that start with ``.`` or ``_``."""
+    out = []
+    for p in folder.rglob("*"):
+        rel = p.relative_to(folder).parts
+        if not any(_skipped(part) for part in rel):
+            out.append(p)
+    return sorted(out)
 
 
 def is_partitioned(source: Any) -> bool:
@@ -50,8 +72,8 @@ def is_partitioned(source: Any) -> bool:
     if not isinstance(source, (str, Path)) or not Path(source).is_dir():
         return False
     found = False
-    for p in Path(source).rglob("*"):
-        if p.suffix.lower() == ".txt":
+    for p in _files_below(Path(source)):
+        if p.suffix.lower() == ".txt" and p.is_file():
             return False
         found = found or is_partition_file(p)
     return found
@@ -72,7 +94,7 @@ def partition_paths(source: str | Path | Sequence[str | Path]) -> list[Path]:
             paths = [Path(p) for p in sorted(glob.glob(text, recursive=True)) if is_partition_file(Path(p))]
             where = f"no partition file matches {text!r}"
         elif Path(text).is_dir():
-            paths = sorted(p for p in Path(text).rglob("*") if is_partition_file(p))
+            paths = [p for p in _files_below(Path(text)) if is_partition_file(p)]
             where = f"folder {text!r} holds no partition file ({', '.join(PARTITION_SUFFIXES)}, or .gz)"
         else:
             paths = [Path(text)]
@@ -88,14 +110,23 @@ def partition_paths(source: str | Path | Sequence[str | Path]) -> list[Path]:
     return paths
 
 
-def read_partition(path: str | Path, options: dict[str, Any]) -> Corpus:
+def partition_names(paths: Sequence[Path]) -> list[str]:
+    """Each file's path relative to the folder all of them share (its name when alone)."""
+    if len(paths) == 1:
+        return [Path(paths[0]).name]
+    root = Path(os.path.commonpath([str(Path(p).resolve().parent) for p in paths]))
+    return [Path(p).resolve().relative_to(root).as_posix() for p in paths]
+
+
+def read_partition(path: str | Path, options: dict[str, Any], name: str | None = None) -> Corpus:
     """One partition file as a Corpus (``options``: :func:`topicmf.load_corpus`'s keyword
-    arguments); documents without an id column get ``"<file name>:<row>"``."""
+    arguments); documents without an id column get ``"<name>:<row>"`` (``name``: from
+    :func:`partition_names`; default the file name)."""
     from .corpora import load_corpus
 
     corpus = load_corpus(Path(path), **options)
     if options.get("id_column") is None and corpus.ids == [str(i) for i in range(len(corpus))]:
-        name = Path(path).name
+        name = Path(path).name if name is None else name
         corpus = Corpus(texts=corpus.texts, ids=[f"{name}:{i}" for i in range(len(corpus))], labels=corpus.labels,
                         metadata=corpus.metadata, name=corpus.name, n_replaced_bytes=corpus.n_replaced_bytes,
                         n_non_string_texts=corpus.n_non_string_texts)

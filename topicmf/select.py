@@ -23,6 +23,7 @@ import scipy.sparse as sp
 from . import metrics
 from .corpora import Corpus, load_corpus
 from .defaults import COHERENCE_TOLERANCE, N_DIVERSITY_TERMS, N_RESTARTS_SELECT_K, N_TOP_TERMS
+from .model.topics import term_scores
 from .vectorize import binary_document_term
 
 __all__ = ["KSelection", "select_k", "topic_lineage", "RULE"]
@@ -185,7 +186,7 @@ def topic_lineage(components: dict[int, np.ndarray], term_labels: Sequence[str] 
 
 
 def _fit_one(X, B, k: int, n_restarts: int, random_state: Any, n_jobs: int | None,
-             fit_options: dict[str, Any]) -> tuple[dict[str, Any], np.ndarray]:
+             fit_options: dict[str, Any], vectorizer: Any = None) -> tuple[dict[str, Any], np.ndarray]:
     from .factorize import TopicNMF
 
     t0 = time.perf_counter()
@@ -196,12 +197,13 @@ def _fit_one(X, B, k: int, n_restarts: int, random_state: Any, n_jobs: int | Non
     others = [Hr for i, Hr in enumerate(model.restart_components_)
               if i != model.best_restart_ and np.isfinite(model.restart_losses_[i])]
     stab, _ = metrics.topic_stability(H, others)
+    scores = H if vectorizer is None else term_scores(H, vectorizer)  # the order reports show terms in
     row = {
         "k": k,
         "stability_mean": float(stab.mean()),
         "stability_min": float(stab.min()),
-        "coherence_npmi": float(metrics.npmi_coherence(metrics.top_term_indices(H, N_TOP_TERMS), B).mean()),
-        "diversity": metrics.topic_diversity(metrics.top_term_indices(H, N_DIVERSITY_TERMS)),
+        "coherence_npmi": float(metrics.npmi_coherence(metrics.top_term_indices(scores, N_TOP_TERMS), B).mean()),
+        "diversity": metrics.topic_diversity(metrics.top_term_indices(scores, N_DIVERSITY_TERMS)),
         "relative_error": metrics.reconstruction_error(X, W, H, relative=True),
         "zero_share_W": metrics.zero_share(W),
         "zero_share_H": metrics.zero_share(H),
@@ -262,7 +264,7 @@ def select_k(
         raise ValueError(f"select_k: 'ks' must hold integers >= 1; got {ks!r}.")
     if n_restarts < 2:
         raise ValueError(f"select_k: 'n_restarts' must be >= 2 to measure stability; got {n_restarts}.")
-    term_labels = None
+    term_labels, vec = None, None
     if sp.issparse(corpus_or_X):
         X = sp.csr_matrix(corpus_or_X)
     else:
@@ -283,7 +285,7 @@ def select_k(
         iterator = tqdm(ks, desc="select_k", unit="k", file=sys.stderr, disable=None)
     rows, components = [], {}
     for k in iterator:
-        row, H = _fit_one(X, B, k, n_restarts, random_state, n_jobs, fit_options)
+        row, H = _fit_one(X, B, k, n_restarts, random_state, n_jobs, fit_options, vec)
         rows.append(row)
         components[k] = H
     table = pd.DataFrame(rows, columns=TABLE_COLUMNS)

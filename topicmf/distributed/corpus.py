@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 
 from ..corpora import Corpus
-from ..partitions import PARTITION_SUFFIXES, concat_corpora, partition_paths, read_partition
+from ..partitions import PARTITION_SUFFIXES, concat_corpora, partition_names, partition_paths, read_partition
 from ..vectorize import TextVectorizer
 from . import _dask
 from .blocks import RowBlock, RowBlocks, consecutive_groups, home_of, make_block
@@ -131,7 +131,9 @@ def read_partitions(
                "max_document_bytes": max_document_bytes, "max_total_bytes": max_total_bytes}
     workers = _dask.worker_addresses(client)
     where = [workers[i * len(workers) // len(paths)] if workers else None for i in range(len(paths))]
-    futures = [client.submit(read_partition, str(p), options, **_dask.on(w)) for p, w in zip(paths, where)]
+    names = partition_names(paths)
+    futures = [client.submit(read_partition, str(p), options, n, **_dask.on(w))
+               for p, n, w in zip(paths, names, where)]
     sizes = client.gather([client.submit(_n_documents, f) for f in futures])
     return PartitionedCorpus(client, paths, futures, tuple(int(n) for n in sizes), where, str(source))
 

@@ -156,8 +156,10 @@ def randomized_svd_blocks(blocks: RowBlocks, n_components: int, random_state: in
 def _cholesky(G: np.ndarray) -> np.ndarray:
     """Upper Cholesky factor of the Gram matrix ``G``; when X has a lower rank than the
     sketch (a tiny or degenerate corpus), ``G`` is singular and a jitter of
-    1e-12..1e-6 of its mean diagonal is added (the directions it touches have zero
-    singular value and are never among the k kept)."""
+    1e-12..1e-6 of its mean diagonal is added so the start can be made at all. When
+    the rank of X is below k, the jittered directions are among the k kept and the
+    start (and so the fit) differs from the single-machine one; at rank >= k it is
+    the same."""
     try:
         return la.cholesky(G, lower=False, check_finite=False)
     except la.LinAlgError:

@@ -20,8 +20,9 @@ Configuration never leaks into the caller's process:
 - The one message the backend logs about that BLAS choice is filtered out of
   its logger during the import only (no logger level is changed).
 - Functions are compiled with :func:`compile_function`, which passes the mode
-  explicitly (:data:`MODE`: topicmf's C kernels in C, the backend's small ops in
-  NumPy, so a first fit compiles two C modules, not a dozen) and
+  explicitly (:data:`KERNELS_MODE` for the HALS step: topicmf's C kernels in C,
+  the backend's small ops in NumPy, so a first fit compiles two C modules, not a
+  dozen; :data:`MODE`, C everywhere, for the other graphs) and
   keeps the backend's rewrite-failure tracebacks out of the terminal (they go
   to this module's logger at DEBUG) while topicmf compiles.
 """
@@ -176,12 +177,16 @@ else:  # pragma: no cover - exercised in the PyTensor CI environment
 shared = backend.shared
 config = backend.config
 
-#: The mode every topicmf function is compiled with: the standard fast rewrites,
-#: and a linker that runs the backend's own ops through their Python ``perform``
-#: (NumPy): they work on k x k matrices and scalars, so C buys them nothing, while
-#: compiling them cost a first fit about 5 s (one C module per op, plus the C VM).
-#: topicmf's kernels (:class:`CKernelOp`) always run their C code.
-MODE = Mode(linker=VMLinker(use_cloop=False, c_thunks=False), optimizer="fast_run")
+#: The mode of graphs whose heavy work is all in topicmf's kernels (the HALS step):
+#: the standard fast rewrites, and a linker that runs the backend's own ops through
+#: their Python ``perform`` (NumPy): there they work on k x k matrices and scalars,
+#: so C buys them nothing, while compiling them cost a first fit about 5 s (one C
+#: module per op, plus the C VM). topicmf's kernels (:class:`CKernelOp`) always run
+#: their C code. Not for graphs with element-wise work on W- or H-sized arrays: a
+#: fused element-wise op's ``perform`` loops in Python (100-300x slower).
+KERNELS_MODE = Mode(linker=VMLinker(use_cloop=False, c_thunks=False), optimizer="fast_run")
+#: The mode of every other graph: the C virtual machine linker (each op in C).
+MODE = Mode(linker="cvm", optimizer="fast_run")
 
 
 class CKernelOp(OpenMPOp):
@@ -215,10 +220,14 @@ def _quiet_rewrites() -> Iterator[None]:
         graph_logger.propagate = old_propagate
 
 
-def compile_function(inputs: list, outputs: Any, *, updates: Any = None, name: str | None = None) -> Any:
-    """``function(inputs, outputs, updates=...)`` in :data:`MODE`, rewrite noise kept quiet."""
+def compile_function(inputs: list, outputs: Any, *, updates: Any = None, name: str | None = None,
+                     kernels_only: bool = False) -> Any:
+    """``function(inputs, outputs, updates=...)`` in :data:`MODE` (:data:`KERNELS_MODE` when
+    ``kernels_only``: the graph's array work is all in topicmf's kernels), rewrite noise
+    kept quiet."""
     with _quiet_rewrites():
-        return backend.function(inputs, outputs, updates=updates, name=name, mode=MODE)
+        return backend.function(inputs, outputs, updates=updates, name=name,
+                                mode=KERNELS_MODE if kernels_only else MODE)
 
 
 def backend_info() -> dict[str, str]:

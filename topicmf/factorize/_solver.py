@@ -105,7 +105,7 @@ class Solver:
         if key == "step":
             g = self.rule.build_step()
             return compile_function([], [g.loss, g.accepted, g.violation], updates=g.updates,
-                                    name=f"{self.optimizer}_step_fn")
+                                    name=f"{self.optimizer}_step_fn", kernels_only=self.rule.kernels_only)
         if key == "loss":
             return compile_function([], _graph.build_objective(p), name="loss_fn")
         if key == "transform_prepare":

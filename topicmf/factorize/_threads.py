@@ -53,24 +53,35 @@ def _cpu_times() -> tuple[int, int] | None:
     return idle, sum(values[:8])
 
 
-def idle_cpus(sample_seconds: float = 0.03) -> float | None:
-    """CPUs not used by other processes over a short sample (Linux), else from the 1-minute
-    load average; None if unknown.
-
-    This process's own CPU time during the sample counts as free: the BLAS threads
-    of the caller's last NumPy call spin-wait for a moment after it (then sleep),
-    which is not other work competing with the kernels.
-    """
+def _idle_sample(seconds: float) -> float | None:
     first = _cpu_times()
-    if first is not None:
-        own, t0 = time.process_time(), time.perf_counter()
-        time.sleep(sample_seconds)
-        second = _cpu_times()
-        own, wall = time.process_time() - own, time.perf_counter() - t0
-        if second is not None and second[1] > first[1]:
-            n = os.cpu_count() or 1
-            share = (second[0] - first[0]) / (second[1] - first[1])
-            return min(float(n), max(0.0, share) * n + max(0.0, own / max(wall, 1e-9)))
+    if first is None:
+        return None
+    time.sleep(seconds)
+    second = _cpu_times()
+    if second is None or second[1] <= first[1]:
+        return None
+    share = (second[0] - first[0]) / (second[1] - first[1])
+    return max(0.0, share) * (os.cpu_count() or 1)
+
+
+def idle_cpus(sample_seconds: float = 0.03, recheck_after: float = 0.07) -> float | None:
+    """CPUs idle over a short sample (Linux), else from the 1-minute load average; None if unknown.
+
+    A sample that finds busy CPUs is taken again after ``recheck_after`` seconds and
+    the larger count kept: the BLAS threads of a NumPy call that just ended spin for
+    a moment before they sleep (the caller's own transient work), while load from
+    other work lasts. Busy threads of this process count as busy (a caller's thread
+    pool is real work).
+    """
+    n = os.cpu_count() or 1
+    idle = _idle_sample(sample_seconds)
+    if idle is not None and idle < n - 0.5:
+        time.sleep(recheck_after)
+        again = _idle_sample(sample_seconds)
+        idle = idle if again is None else max(idle, again)
+    if idle is not None:
+        return idle
     try:
         load = os.getloadavg()[0]
     except (AttributeError, OSError):  # pragma: no cover

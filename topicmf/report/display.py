@@ -44,7 +44,9 @@ def summary_html(report: TopicReport) -> str:
     s = report.summary()
     topics = report.topics
     line = (f"<b>{s['n_topics']} topics</b> in {s['n_documents']:,} documents ({s['n_terms']:,} terms) of "
-            f"{esc(str(s['corpus']))}: coherence {s['coherence_npmi']:.3f}, stability {s['stability']:.3f}, "
+            f"{esc(str(s['corpus']))}: coherence "
+            f"{'n/a' if s['coherence_npmi'] is None else format(s['coherence_npmi'], '.3f')}, "
+            f"stability {s['stability']:.3f}, "
             f"low-confidence documents {s['n_low_confidence']}")
     if "clustering_nmi" in s:
         line += f", NMI with labels {s['clustering_nmi']:.3f}"

@@ -75,6 +75,8 @@ def json_for_html(data: Any) -> str:
 
 
 def _num(x: Any, digits: int = 5) -> float | None:
+    if x is None:
+        return None
     x = float(x)
     return round(x, digits) if math.isfinite(x) else None
 

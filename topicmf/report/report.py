@@ -150,6 +150,11 @@ class TopicReport:
     def _top_idx(self) -> np.ndarray:
         return metrics.top_term_indices(self.term_scores, self.n_top_terms)
 
+    def _mean_npmi(self) -> float | None:
+        """Mean NPMI of the topics that have terms (None when every topic is empty)."""
+        live = np.asarray(self.H).max(axis=1, initial=0.0) > 0
+        return float(np.mean(self.npmi[live])) if live.any() else None
+
     @cached_property
     def npmi(self) -> np.ndarray:
         """NPMI coherence per topic (top ``n_top_terms`` terms)."""
@@ -424,7 +429,8 @@ class TopicReport:
     def summary(self) -> dict[str, Any]:
         """Model-level numbers, settings and library versions (JSON-serialisable)."""
         m = self.model
-        top_div = metrics.top_term_indices(self.term_scores, N_DIVERSITY_TERMS)
+        live = np.flatnonzero(np.asarray(self.H).max(axis=1, initial=0.0) > 0)  # empty topics have no terms
+        top_div = metrics.top_term_indices(self.term_scores[live], N_DIVERSITY_TERMS)
         stability, _ = self._stability
         empty, duplicates = degenerate_topics(self.H)
         cleaner = getattr(self.vectorizer, "cleaner_", None)
@@ -453,7 +459,7 @@ class TopicReport:
             "n_iter": int(m.n_iter_),
             "reconstruction_error": float(m.reconstruction_err_),
             "relative_error": float(self._relative_error),
-            "coherence_npmi": float(np.mean(self.npmi)),
+            "coherence_npmi": self._mean_npmi(),
             "coherence_umass": float(np.mean(self.umass)),
             "topic_diversity": metrics.topic_diversity(top_div),
             "stability": float(np.mean(stability)),
@@ -480,7 +486,7 @@ class TopicReport:
     def to_model(self) -> TopicModel:
         """The fitted vectorizer and factorization as a :class:`~topicmf.TopicModel`."""
         info: dict[str, Any] = {"corpus": str(self.corpus.name), "n_documents": len(self.corpus),
-                                "coherence_npmi": float(np.mean(self.npmi))}
+                                "coherence_npmi": self._mean_npmi()}
         for key in ("text_column", "id_column"):  # so ``topicmf transform`` reads new files alike
             if isinstance(self.settings.get(key), str):
                 info[key] = self.settings[key]

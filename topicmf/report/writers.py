@@ -364,7 +364,8 @@ def _summary_lines(s: dict[str, Any]) -> list[tuple[str, str]]:
         ("topics", str(s["n_topics"])),
         ("restarts", f"{s['n_restarts']} (best: {s['best_restart']}, {s['n_iter']} iterations)"),
         ("relative reconstruction error ||X - WH|| / ||X||", f"{s['relative_error']:.3f}"),
-        ("coherence (NPMI, mean)", f"{s['coherence_npmi']:.3f}"),
+        ("coherence (NPMI, mean)", "n/a (every topic is empty)" if s["coherence_npmi"] is None
+         else f"{s['coherence_npmi']:.3f}"),
         ("coherence (UMass, mean)", f"{s['coherence_umass']:.3f}"),
         ("topic diversity (top 25)", f"{s['topic_diversity']:.3f}"),
         ("stability across restarts (mean)", f"{s['stability']:.3f}"),

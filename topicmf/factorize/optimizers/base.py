@@ -51,6 +51,9 @@ class Optimizer:
     #: Whether ``Solver.run(extrapolate=True)`` applies extrapolation between iterations
     #: (rules with momentum of their own, or not measured with it, say False).
     extrapolates: ClassVar[bool] = False
+    #: Whether the step graph's work on W- and H-sized arrays is all in topicmf's kernels
+    #: (compiled in ``KERNELS_MODE``: only the kernels in C; see ``_backend``).
+    kernels_only: ClassVar[bool] = False
 
     def __init__(self, problem: Problem, dtype: str) -> None:
         self.problem = problem

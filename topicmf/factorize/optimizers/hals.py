@@ -20,6 +20,7 @@ class Hals(Optimizer):
     """
 
     extrapolates = True
+    kernels_only = True
 
     def build_step(self) -> StepGraph:
         p = self.problem
