@@ -216,3 +216,28 @@ def test_nested_partitions_get_ids_by_relative_path_and_hidden_parts_are_skipped
     read = tm.load_corpus(tmp_path / "p")
     assert read.texts == ["year=2020", "year=2021"]
     assert read.ids == ["year=2020/part-00.jsonl:0", "year=2021/part-00.jsonl:0"]
+
+
+def test_empty_partition_files_add_nothing(tmp_path):
+    folder = tmp_path / "p"
+    folder.mkdir()
+    (folder / "part-00.csv").write_text("text,label,year\nfirst,a,2020\n", encoding="utf-8")
+    (folder / "part-01.csv").write_text("text,label,year\n", encoding="utf-8")  # header only
+    (folder / "part-02.jsonl").write_text("", encoding="utf-8")  # empty
+    (folder / "part-03.csv").write_text("text,label,year\nsecond,b,2021\n", encoding="utf-8")
+    read = tm.load_corpus(folder, label_column="label")
+    assert read.texts == ["first", "second"] and read.labels == ["a", "b"]
+    assert read.metadata["year"].tolist() == ["2020", "2021"]  # CSV cells are read as text
+    empty = tmp_path / "e"
+    empty.mkdir()
+    (empty / "part-00.jsonl").write_text("", encoding="utf-8")
+    with pytest.raises(tm.CorpusInputError, match="partition file.s. hold no documents"):
+        tm.load_corpus(empty)
+    assert len(tm.Corpus(texts=[], ids=[], metadata=pd.DataFrame({"x": []}))) == 0
+
+
+def test_label_from_folder_is_refused_for_partition_files(tmp_path):
+    (tmp_path / "p").mkdir()
+    (tmp_path / "p" / "part-0.jsonl").write_text('{"text": "x"}\n', encoding="utf-8")
+    with pytest.raises(tm.CorpusInputError, match="give label_column instead"):
+        tm.load_corpus(tmp_path / "p", label_from_folder=True)

@@ -477,6 +477,34 @@ def test_a_dask_dataframe_is_a_partitioned_corpus(cluster_client, indexed):
     assert list(report.topics["top_terms"]) == list(ref.topics["top_terms"])
 
 
+def test_duplicate_ids_in_partitions_stop_discover_before_the_fit(cluster_client, tmp_path, monkeypatch):
+    import topicmf.distributed.pipeline as dp
+
+    folder = tmp_path / "dup"
+    folder.mkdir()
+    for i in range(2):
+        (folder / f"part-{i}.jsonl").write_text('{"id": "a", "text": "apples and oranges"}\n'
+                                               f'{{"id": "b{i}", "text": "pears and plums"}}\n', encoding="utf-8")
+    monkeypatch.setattr(dp, "fit_transform_partitioned", lambda *a, **k: pytest.fail("fit started"))
+    with pytest.raises(tm.CorpusInputError, match="duplicate document id 'a' in the partitions"):
+        tm.discover(folder, 2, client=cluster_client)
+
+
+def test_empty_partition_files_are_read_as_no_documents(cluster_client, newsroom_parts, tmp_path):
+    corpus, folder = newsroom_parts
+    parts_dir = tmp_path / "with_empty"
+    parts_dir.mkdir()
+    for p in sorted(folder.glob("*.jsonl")):
+        (parts_dir / p.name).write_bytes(p.read_bytes())
+    (parts_dir / "part-00b.jsonl").write_text("", encoding="utf-8")
+    parts = read_partitions(cluster_client, parts_dir, label_column="label")
+    assert 0 in parts.n_documents and len(parts) == 240
+    vec, blocks = vectorize_partitions(parts, tm.TextVectorizer(min_df=2))
+    ref = tm.TextVectorizer(min_df=2)
+    X_ref = ref.fit_transform(corpus.texts)
+    assert (abs(blocks.gather_X() - X_ref) > 1e-12).nnz == 0
+
+
 def test_topicnmf_fit_takes_row_blocks(cluster_client):
     X = _planted_X(300, 200, seed=11)
     ref = tm.TopicNMF(n_topics=4, n_restarts=2, random_state=0)

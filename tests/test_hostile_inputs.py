@@ -42,7 +42,7 @@ from topicmf.corpora import (
     InputTooLargeError,
 )
 from topicmf.preprocess import normalize_text
-from topicmf.readers import show_path
+from topicmf.readers import EmptyInputError, show_path
 
 # ---------------------------------------------------------------------------------------
 # Expected outcomes
@@ -301,11 +301,11 @@ SMALL = {"max_document_bytes": BIG}
 
 CASES = [
     # -- empty and blank
-    Case("empty-file", _write("e.jsonl", b""), Raises(CorpusInputError, r"the file is empty")),
-    Case("whitespace-only-jsonl", _write("w.jsonl", " \n\t\n\r\n  "), Raises(CorpusInputError, r"holds no documents")),
-    Case("whitespace-only-csv", _write("w.csv", "\n\n  \n"), Raises(CorpusInputError, r"holds no documents")),
-    Case("header-only-csv", _write("h.csv", "id,text\n"), Raises(CorpusInputError, r"holds no documents")),
-    Case("empty-gzip", _gz("e.jsonl.gz", b""), Raises(CorpusInputError, r"holds no documents")),
+    Case("empty-file", _write("e.jsonl", b""), Raises(EmptyInputError, r"the file is empty")),
+    Case("whitespace-only-jsonl", _write("w.jsonl", " \n\t\n\r\n  "), Raises(EmptyInputError, r"holds no documents")),
+    Case("whitespace-only-csv", _write("w.csv", "\n\n  \n"), Raises(EmptyInputError, r"holds no documents")),
+    Case("header-only-csv", _write("h.csv", "id,text\n"), Raises(EmptyInputError, r"holds no documents")),
+    Case("empty-gzip", _gz("e.jsonl.gz", b""), Raises(EmptyInputError, r"holds no documents")),
     Case("trailing-blank-lines", _write("t.jsonl", _jsonl(DOCS) + "\n\n   \n\n"), Loads(_three_docs)),
     Case("object-without-fields", _write("o.jsonl", "{}\n{}\n"),
          Raises(CorpusInputError, r"text_column='text' is not a column; its columns are \[\]")),

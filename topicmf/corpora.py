@@ -28,6 +28,7 @@ import pandas as pd
 from .readers import (
     CorpusInputError,
     CorpusInputWarning,
+    EmptyInputError,
     InputNotFoundError,
     InputPermissionError,
     InputTooLargeError,
@@ -41,6 +42,7 @@ __all__ = [
     "Corpus",
     "CorpusInputError",
     "CorpusInputWarning",
+    "EmptyInputError",
     "InputNotFoundError",
     "InputPermissionError",
     "InputTooLargeError",
@@ -112,7 +114,8 @@ class Corpus:
             raise ValueError(f"Corpus: {len(self.ids)} ids for {n} texts.")
         if self.labels is not None and len(self.labels) != n:
             raise ValueError(f"Corpus: {len(self.labels)} labels for {n} texts.")
-        if len(self.metadata) not in (0, n) or (len(self.metadata) == 0 and self.metadata.shape[1]):
+        rows, columns = self.metadata.shape
+        if rows != n and (rows, columns) != (0, 0):
             raise ValueError(f"Corpus: metadata has {len(self.metadata)} rows for {n} texts.")
         if self.index is not None and len(self.index) != n:
             raise ValueError(f"Corpus: index has {len(self.index)} labels for {n} texts.")
@@ -406,6 +409,9 @@ def load_corpus(
         exist), duplicate or missing ids. The message is one line naming the file (and
         line and column when they are known); the error has ``path`` and ``line``
         attributes.
+    EmptyInputError
+        The file is empty or holds no documents (in a folder or glob of partition
+        files, such a file adds nothing; all of them empty is this error's parent).
     InputNotFoundError
         Also a ``FileNotFoundError``: the path does not exist (and is not a bundled
         corpus name), or is a broken symbolic link.
@@ -451,6 +457,9 @@ def load_corpus(
         frame = source
         name = "DataFrame"
     elif isinstance(source, (str, Path)) and _is_partitioned(source):
+        if label_from_folder:
+            raise CorpusInputError(f"{source}: label_from_folder names the sub-folder of each .txt document; "
+                                   "this folder holds partition files: give label_column instead")
         return _load_partitions(source, text_column=text_column, id_column=id_column, label_column=label_column,
                                 max_document_bytes=max_document_bytes, max_total_bytes=max_total_bytes)
     elif isinstance(source, (str, Path)):
@@ -505,5 +514,7 @@ def _load_partitions(source: str | Path, **options: Any) -> Corpus:
         raise InputNotFoundError(f"{source}: {exc}") from None
     names = partition_names(paths)
     corpus = concat_corpora([read_partition(p, options, n) for p, n in zip(paths, names)], str(source))
+    if not len(corpus):
+        raise CorpusInputError(f"{source}: the {len(paths)} partition file(s) hold no documents")
     logger.info("loaded %s from %d partition files", corpus, len(paths))
     return corpus

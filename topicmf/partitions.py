@@ -123,8 +123,13 @@ def read_partition(path: str | Path, options: dict[str, Any], name: str | None =
     arguments); documents without an id column get ``"<name>:<row>"`` (``name``: from
     :func:`partition_names`; default the file name)."""
     from .corpora import load_corpus
+    from .readers import EmptyInputError
 
-    corpus = load_corpus(Path(path), **options)
+    try:
+        corpus = load_corpus(Path(path), **options)
+    except EmptyInputError:  # writers leave empty partitions (a filter kept no row of that part)
+        return Corpus(texts=[], ids=[], labels=None if options.get("label_column") is None else [],
+                      metadata=pd.DataFrame(), name=str(path))
     if options.get("id_column") is None and corpus.ids == [str(i) for i in range(len(corpus))]:
         name = Path(path).name if name is None else name
         corpus = Corpus(texts=corpus.texts, ids=[f"{name}:{i}" for i in range(len(corpus))], labels=corpus.labels,
@@ -134,7 +139,9 @@ def read_partition(path: str | Path, options: dict[str, Any], name: str | None =
 
 
 def concat_corpora(parts: Sequence[Corpus], name: str) -> Corpus:
-    """Corpora one after the other, as one Corpus (ids must stay unique)."""
+    """Corpora one after the other, as one Corpus (ids must stay unique). Parts without
+    documents add nothing (nor take away the others' labels or metadata)."""
+    parts = [p for p in parts if len(p)] or list(parts[:1])
     labels = None
     if all(p.labels is not None for p in parts):
         labels = [lab for p in parts for lab in p.labels]  # type: ignore[union-attr]

@@ -117,7 +117,8 @@ def discover(
     random_state : int or None, default=0
         Seed: the same call gives the same report.
     progress : bool, optional
-        Progress bars on stderr (never drawn when stderr is not a terminal);
+        Progress bars on stderr (never drawn when stderr is not a terminal, nor with
+        ``client``: Dask's dashboard shows that work);
         default: on for corpora of ``PROGRESS_MIN_DOCUMENTS`` (5,000) documents or more.
     n_top_terms, n_top_documents, low_confidence
         Passed to :class:`~topicmf.report.TopicReport`.

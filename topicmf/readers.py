@@ -89,6 +89,10 @@ class InputTooLargeError(CorpusInputError):
     """A document is larger than ``max_document_bytes``, or the input than ``max_total_bytes``."""
 
 
+class EmptyInputError(CorpusInputError):
+    """The file is empty or holds no documents (a header only, ``[]``)."""
+
+
 class CorpusInputWarning(UserWarning):
     """Something in the input was skipped or converted; the message says what and how many."""
 
@@ -1018,7 +1022,7 @@ def read_path(path: Path, *, limits: Limits, label_from_folder: bool = False) ->
             ".csv, .tsv, .parquet or .txt (one document per line)",
         )
     if stat.S_ISREG(info.st_mode) and info.st_size == 0:
-        raise _error(shown, "the file is empty")
+        raise _error(shown, "the file is empty", cls=EmptyInputError)
     if fmt == "parquet":
         result = ReadResult(_read_parquet(path, shown, limits))
     else:
@@ -1040,5 +1044,5 @@ def read_path(path: Path, *, limits: Limits, label_from_folder: bool = False) ->
                 )
             )
     if len(result.frame) == 0:
-        raise _error(shown, "the file holds no documents")
+        raise _error(shown, "the file holds no documents", cls=EmptyInputError)
     return result

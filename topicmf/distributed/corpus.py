@@ -28,6 +28,7 @@ on the concatenated documents.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import numbers
 from collections import Counter
@@ -39,7 +40,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..corpora import Corpus
+from ..corpora import Corpus, CorpusInputError
 from ..partitions import PARTITION_SUFFIXES, concat_corpora, partition_names, partition_paths, read_partition
 from ..vectorize import TextVectorizer
 from . import _dask
@@ -53,6 +54,42 @@ logger = logging.getLogger(__name__)
 
 def _n_documents(corpus: Corpus) -> int:
     return len(corpus)
+
+
+def _id_hashes(corpus: Corpus) -> np.ndarray:
+    """64-bit digests of the partition's ids (BLAKE2b: the same on every worker)."""
+    return np.array([int.from_bytes(hashlib.blake2b(i.encode("utf-8"), digest_size=8).digest(), "little")
+                     for i in corpus.ids], dtype=np.uint64)
+
+
+def _ids_with(corpus: Corpus, hashes: np.ndarray) -> list[str]:
+    wanted = set(hashes.tolist())
+    return [i for i, h in zip(corpus.ids, _id_hashes(corpus).tolist()) if h in wanted]
+
+
+def check_unique_ids(corpus: PartitionedCorpus) -> None:
+    """Raise before any fit when two documents of the partitions share an id (8 bytes per
+    document reach the client; a digest collision is checked against the ids themselves).
+
+    Raises
+    ------
+    topicmf.corpora.CorpusInputError
+        Names one duplicate id.
+    """
+    client = corpus.client
+    parts = client.gather([client.submit(_id_hashes, f) for f in corpus.futures])
+    hashes = np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint64)
+    values, counts = np.unique(hashes, return_counts=True)
+    suspects = values[counts > 1]
+    if not len(suspects):
+        return
+    ids = [i for f in corpus.futures for i in client.submit(_ids_with, f, suspects).result()]
+    seen: set[str] = set()
+    for i in ids:
+        if i in seen:
+            raise CorpusInputError(f"{corpus.name}: duplicate document id {i!r} in the partitions; ids must be "
+                                   "unique (give an id column that is, or none: ids are then file and row)")
+        seen.add(i)
 
 
 @dataclass(eq=False)

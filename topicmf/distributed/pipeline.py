@@ -24,7 +24,14 @@ from ..partitions import is_partitioned
 from ..pipeline import configured_vectorizer
 from ..vectorize import TextVectorizer
 from . import _dask
-from .corpus import PartitionedCorpus, read_dataframe, read_partitions, scatter_corpus, vectorize_partitions
+from .corpus import (
+    PartitionedCorpus,
+    check_unique_ids,
+    read_dataframe,
+    read_partitions,
+    scatter_corpus,
+    vectorize_partitions,
+)
 from .fit import fit_transform_partitioned, gather_W
 from .hals import CHECKPOINT_EVERY, MAX_RECOVERIES
 
@@ -107,6 +114,7 @@ def discover_partitioned(
     else:  # read here (a bundled name, a DataFrame, texts, a Corpus) and sent to the workers
         parts = scatter_corpus(client, load_corpus(source, text_column=text_column, id_column=id_column,
                                                    label_column=label_column))
+    check_unique_ids(parts)  # now, not after the fit when the report collects the ids
     timings["load_seconds"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
