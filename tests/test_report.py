@@ -183,6 +183,7 @@ def test_empty_and_duplicate_topics_are_said_not_hidden():
     summary = report.summary()
     assert summary["empty_topics"] == [0, 1, 2]
     assert summary["coherence_npmi"] is None  # no mean over terms no topic has
+    assert not report.W.any() and (report.topics["size"] == 0).all()  # empty topics explain no document
     assert "degenerate topics" in report.to_markdown()
     report._repr_html_()
     from topicmf.report.interactive import interactive_html

@@ -35,8 +35,10 @@ def unit_topics(W: np.ndarray, H: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Rescale so each topic's term vector (row of H) has unit L2 norm; W H is unchanged.
 
     W's columns then become comparable, so a document's dominant topic does not
-    depend on how the factorization split scale between W and H. Zero rows stay.
-    Returns new arrays; the inputs are not changed.
+    depend on how the factorization split scale between W and H. A zero row of H
+    (an empty topic) stays zero and its column of W becomes zero: a topic without
+    terms explains no document (W H is unchanged by that too). Returns new arrays;
+    the inputs are not changed.
 
     Returns
     -------
@@ -46,8 +48,9 @@ def unit_topics(W: np.ndarray, H: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     W = np.asarray(W, dtype=np.float64)
     H = np.asarray(H, dtype=np.float64)
     norms = np.linalg.norm(H, axis=1)
+    scale = np.where(norms == 0, 0.0, norms)
     norms[norms == 0] = 1.0
-    return W * norms, H / norms[:, None]
+    return W * scale, H / norms[:, None]
 
 
 def degenerate_topics(H: np.ndarray, similarity: float = 0.99) -> tuple[list[int], list[tuple[int, int]]]:

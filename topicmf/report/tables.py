@@ -168,7 +168,8 @@ def topics_table(
 
     Columns: ``topic``; ``topic_label`` (the topic's name: its top 3 surface
     terms, or the name given by ``TopicReport.relabel_topics``); ``size`` (documents
-    whose dominant topic it is); ``share`` (size / documents); ``coherence_npmi``
+    whose dominant topic it is; a document without topic weight counts nowhere); ``share``
+    (size / documents); ``coherence_npmi``
     and ``coherence_umass`` (top-10 terms, document co-occurrence);
     ``stability`` (mean cosine similarity to the matched topic of the other
     restarts, 1.0 = reproduced exactly); ``n_reproduced`` (restarts that
@@ -182,7 +183,7 @@ def topics_table(
     H = np.asarray(H)
     k = H.shape[0]
     dominant = np.argmax(W, axis=1) if W.shape[0] else np.zeros(0, dtype=int)
-    sizes = np.bincount(dominant, minlength=k)
+    sizes = np.bincount(dominant[W.max(axis=1, initial=0.0) > 0], minlength=k)  # a document of no topic counts nowhere
     idx = top_term_indices(H if scores is None else scores, n_top_terms)
     empty = H.max(axis=1, initial=0.0) <= 0  # all term weights zero: no terms, no coherence
     frame = pd.DataFrame({
