@@ -241,3 +241,11 @@ def test_label_from_folder_is_refused_for_partition_files(tmp_path):
     (tmp_path / "p" / "part-0.jsonl").write_text('{"text": "x"}\n', encoding="utf-8")
     with pytest.raises(tm.CorpusInputError, match="give label_column instead"):
         tm.load_corpus(tmp_path / "p", label_from_folder=True)
+
+
+def test_partition_files_keep_an_id_column_that_counts_from_zero(tmp_path):
+    (tmp_path / "p").mkdir()
+    (tmp_path / "p" / "a.jsonl").write_text('{"id": 0, "text": "x"}\n{"id": 1, "text": "y"}\n', encoding="utf-8")
+    (tmp_path / "p" / "b.jsonl").write_text('{"id": 2, "text": "z"}\n', encoding="utf-8")
+    assert tm.load_corpus(tmp_path / "p").ids == ["0", "1", "2"]  # the user's ids, not file:row
+    assert tm.load_corpus(["u", "v"], row_id_prefix="doc-").ids == ["doc-0", "doc-1"]

@@ -270,6 +270,7 @@ def _from_frame(
     n_bad: int,
     notes: list[tuple[type[Warning], str]],
     keep_index: bool = False,
+    row_id_prefix: str = "",
 ) -> Corpus:
     shown = name if name.isprintable() else repr(name)
     columns = list(map(str, frame.columns))
@@ -320,7 +321,7 @@ def _from_frame(
     elif index is not None and index.is_unique:
         ids = [str(v) for v in index]  # a DataFrame's own row labels are its documents' identity
     else:
-        ids = [str(i) for i in range(len(frame))]
+        ids = [f"{row_id_prefix}{i}" for i in range(len(frame))]
     labels = None
     if label_column is not None:
         labels = ["" if _missing(v) else _to_text(v) for v in frame[label_column].tolist()]
@@ -347,6 +348,7 @@ def load_corpus(
     label_from_folder: bool = False,
     max_document_bytes: int | None = None,
     max_total_bytes: int | None = None,
+    row_id_prefix: str = "",
 ) -> Corpus:
     """Load documents from a bundled name, a file, a folder, a DataFrame or a list.
 
@@ -387,6 +389,9 @@ def load_corpus(
         10 MiB): a line of a JSON Lines, CSV/TSV or ``.txt`` file, an element of a JSON
         array, a table cell, or one ``.txt`` file of a folder. Lines are read up to this
         size, so it also bounds memory.
+    row_id_prefix : str, default=""
+        Ids of documents without an id column (nor a DataFrame index) are this
+        prefix and the row number (``"part-00.jsonl:0"``; partition files use it).
     max_total_bytes : int, optional
         Largest input read, in bytes (default :data:`MAX_TOTAL_BYTES`, 2 GiB): the
         decompressed content of a file, the uncompressed data of a Parquet file or all
@@ -493,7 +498,8 @@ def load_corpus(
     if id_column is None and "id" in frame.columns and text_column != "id":
         id_column = "id"
     keep_index = isinstance(source, pd.DataFrame)
-    corpus = _from_frame(frame, text_column, id_column, label_column, name, n_bad, notes, keep_index)
+    corpus = _from_frame(frame, text_column, id_column, label_column, name, n_bad, notes, keep_index,
+                         row_id_prefix)
     for category, message in notes:
         warnings.warn(message, category, stacklevel=2)
     logger.info("loaded %s", corpus)

@@ -125,17 +125,12 @@ def read_partition(path: str | Path, options: dict[str, Any], name: str | None =
     from .corpora import load_corpus
     from .readers import EmptyInputError
 
+    prefix = f"{Path(path).name if name is None else name}:"
     try:
-        corpus = load_corpus(Path(path), **options)
+        return load_corpus(Path(path), **options, row_id_prefix=prefix)
     except EmptyInputError:  # writers leave empty partitions (a filter kept no row of that part)
         return Corpus(texts=[], ids=[], labels=None if options.get("label_column") is None else [],
                       metadata=pd.DataFrame(), name=str(path))
-    if options.get("id_column") is None and corpus.ids == [str(i) for i in range(len(corpus))]:
-        name = Path(path).name if name is None else name
-        corpus = Corpus(texts=corpus.texts, ids=[f"{name}:{i}" for i in range(len(corpus))], labels=corpus.labels,
-                        metadata=corpus.metadata, name=corpus.name, n_replaced_bytes=corpus.n_replaced_bytes,
-                        n_non_string_texts=corpus.n_non_string_texts)
-    return corpus
 
 
 def concat_corpora(parts: Sequence[Corpus], name: str) -> Corpus:
