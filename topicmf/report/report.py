@@ -379,7 +379,7 @@ class TopicReport:
         return self._merged(partition)
 
     def _merged(self, partition: list[list[int]]) -> TopicReport:
-        masses = self.W.sum(axis=0)
+        masses = self.W.sum(axis=0) * np.linalg.norm(self.H, axis=1)  # W's weight with unit-L2 rows of H
         components = shaping.merged_components(self.model.components_, masses, partition)
         model, W = shaping.merged_estimator(self.model, components, self.X)
         merged_from = [sorted(o for t in group for o in self.merged_from[t]) for group in partition]
