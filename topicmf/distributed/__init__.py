@@ -15,6 +15,7 @@ back. The same C kernels run on every worker.
 - :mod:`.executor`: :class:`DaskExecutor`, restarts of an in-memory X as tasks.
 - :mod:`.pipeline`: :func:`discover_partitioned` -> a :class:`~topicmf.report.TopicReport`.
 - :mod:`.cluster`: :func:`open_client`, a client for the command line.
+- :mod:`.tables`: :func:`write_document_topics`, document tables written per block (Parquet).
 - :mod:`.sparsity`: ``TopicNMF(sparsity=...)``'s calibration on blocks (exact distributed median).
 
 Importing this package does not import Dask; the functions do, and say how
@@ -46,6 +47,7 @@ _LAZY = {
     "DaskExecutor": "executor",
     "discover_partitioned": "pipeline",
     "open_client": "cluster",
+    "write_document_topics": "tables",
 }
 
 __all__ = sorted(_LAZY)
