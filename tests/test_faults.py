@@ -1052,8 +1052,9 @@ def test_python_dash_m_closed_stdout(tmp_path):
 def test_python_dash_m_ctrl_c_during_the_fit(base, tmp_path):
     shutil.copytree(base.out, tmp_path / "out")
     before = snapshot(tmp_path / "out")
+    # 40 restarts: a fit of a few seconds, so the signal lands in it however fast the machine
     proc = subprocess.Popen([sys.executable, "-m", "topicmf", "discover", "newsroom", "--topics", "3",
-                             "--restarts", "4", "--out", "out"], stdout=subprocess.PIPE,
+                             "--restarts", "40", "--out", "out"], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, cwd=tmp_path, text=True)
     first = proc.stderr.readline()  # "topicmf discover: loaded Corpus(...)": the fit starts now
     assert first.startswith("topicmf discover: loaded")
