@@ -882,14 +882,20 @@ def _no_lost_interrupts() -> Iterator[None]:
     so it surfaces in ordinary code.
     """
     previous = sys.unraisablehook
+    pending: list[threading.Timer] = []
 
     def hook(unraisable: Any) -> None:
         if (unraisable.exc_type is not None and issubclass(unraisable.exc_type, KeyboardInterrupt)
                 and threading.current_thread() is threading.main_thread()
                 and signal.getsignal(signal.SIGINT) is signal.default_int_handler):
-            again = threading.Timer(0.01, _thread.interrupt_main)
-            again.daemon = True
-            again.start()
+            # One Ctrl-C can reach several finalisers of one garbage collection: deliver it
+            # once (a second delivery would land after the command handled the first, and
+            # the process would die of SIGINT instead of exiting 130).
+            if not pending:
+                again = threading.Timer(0.01, _thread.interrupt_main)
+                again.daemon = True
+                pending.append(again)
+                again.start()
             return
         previous(unraisable)
 
@@ -898,6 +904,8 @@ def _no_lost_interrupts() -> Iterator[None]:
         yield
     finally:
         sys.unraisablehook = previous
+        for timer in pending:
+            timer.cancel()
 
 
 def _detach_stdout() -> None:
