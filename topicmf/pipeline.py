@@ -67,6 +67,17 @@ def default_vectorizer(n_documents: int, n_topics: int = N_TOPICS, language: str
                           token_pattern=LETTERS_TOKEN_PATTERN, min_token_length=3, clean="off")
 
 
+def check_vectorizer_choice(vectorizer: Any, vectorizer_options: dict[str, Any] | None) -> None:
+    """``discover``'s rule: a vectorizer, or settings for the default one, not both."""
+    if vectorizer is not None and vectorizer_options:
+        raise ValueError("discover: give 'vectorizer' or 'vectorizer_options', not both.")
+
+
+def discover_fit_options(model_options: dict[str, Any]) -> dict[str, Any]:
+    """``TopicNMF`` settings of ``discover``: every restart to convergence, ``DISCOVER_SPARSITY``."""
+    return {"race": False, "sparsity": DISCOVER_SPARSITY, **model_options}
+
+
 def configured_vectorizer(n_documents: int, n_topics: int, options: dict[str, Any] | None = None) -> TextVectorizer:
     """:func:`default_vectorizer` changed by ``options`` (TextVectorizer settings; a
     ``language`` among them also picks the default stemmer of that language)."""
@@ -152,8 +163,7 @@ def discover(
             n_restarts=n_restarts,
             random_state=random_state, n_top_terms=n_top_terms, n_top_documents=n_top_documents,
             low_confidence=low_confidence, **model_options)
-    if vectorizer is not None and vectorizer_options:
-        raise ValueError("discover: give 'vectorizer' or 'vectorizer_options', not both.")
+    check_vectorizer_choice(vectorizer, vectorizer_options)
     from .factorize import TopicNMF
     from .report import TopicReport
 
@@ -184,7 +194,7 @@ def discover(
         stages.set_postfix_str(f"fitting {n_restarts} restarts on {X.shape[0]:,} x {X.shape[1]:,}")
 
     t0 = time.perf_counter()
-    options = {"race": False, "sparsity": DISCOVER_SPARSITY, **model_options}
+    options = discover_fit_options(model_options)
     model = TopicNMF(n_topics=n_topics, n_restarts=n_restarts, random_state=random_state,
                      verbose=int(bool(show)), **options)
     W = model.fit_transform(X)

@@ -19,9 +19,9 @@ from typing import Any
 import pandas as pd
 
 from ..corpora import Corpus, load_corpus
-from ..defaults import DISCOVER_SPARSITY, LOW_CONFIDENCE, N_RESTARTS, N_TOP_DOCUMENTS, N_TOP_TERMS, N_TOPICS
+from ..defaults import LOW_CONFIDENCE, N_RESTARTS, N_TOP_DOCUMENTS, N_TOP_TERMS, N_TOPICS
 from ..partitions import is_partitioned
-from ..pipeline import configured_vectorizer
+from ..pipeline import check_vectorizer_choice, configured_vectorizer, discover_fit_options
 from ..vectorize import TextVectorizer
 from . import _dask
 from .corpus import (
@@ -102,6 +102,7 @@ def discover_partitioned(
 
     _dask.require()
     timings: dict[str, float] = {}
+    check_vectorizer_choice(vectorizer, vectorizer_options)  # before any reading
     t0 = time.perf_counter()
     if isinstance(source, PartitionedCorpus):
         parts = source
@@ -118,14 +119,12 @@ def discover_partitioned(
     timings["load_seconds"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    if vectorizer is not None and vectorizer_options:
-        raise ValueError("discover: give 'vectorizer' or 'vectorizer_options', not both.")
     vec = vectorizer if vectorizer is not None else configured_vectorizer(len(parts), n_topics, vectorizer_options)
     vec, blocks = vectorize_partitions(parts, vec)
     timings["vectorize_seconds"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    options = {"race": False, "sparsity": DISCOVER_SPARSITY, **model_options}
+    options = discover_fit_options(model_options)
     model, W_blocks = fit_transform_partitioned(client, blocks, n_topics, n_restarts=n_restarts,
                                                 random_state=random_state, checkpoint_every=checkpoint_every,
                                                 max_recoveries=max_recoveries, **options)
