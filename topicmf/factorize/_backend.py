@@ -191,8 +191,8 @@ MODE = Mode(linker="cvm", optimizer="fast_run")
 
 class CKernelOp(OpenMPOp):
     """An op of topicmf's own C++ kernels: C code whatever the linker asks for
-    (:data:`MODE` asks for Python everywhere else); NumPy ``perform`` only without
-    a C++ compiler."""
+    (:data:`KERNELS_MODE` asks for Python for every op); NumPy ``perform`` only
+    without a C++ compiler."""
 
     def make_thunk(self, node: Any, storage_map: Any, compute_map: Any, no_recycling: Any,
                    impl: str | None = None) -> Any:
