@@ -9,6 +9,7 @@ from sklearn.pipeline import Pipeline
 
 import topicmf as tm
 from topicmf.preprocess import english_stop_words, normalize_text
+from topicmf.preprocess.tokenize import LETTERS_TOKEN_PATTERN
 
 DOCS = [
     "The economy is growing; economists expect economic growth.",
@@ -136,3 +137,35 @@ def test_missing_nltk_data_explains_install(monkeypatch, tmp_path):
         tm.TextVectorizer(lemmatizer="wordnet").fit(DOCS)
     with pytest.raises(LookupError, match=r"python -m nltk.downloader stopwords"):
         tm.TextVectorizer(stop_words="nltk").fit(DOCS)
+
+
+@pytest.mark.parametrize("settings", [
+    {},
+    {"min_df": 2, "max_df": 0.5, "sublinear_tf": True},
+    {"min_df": 0.01, "max_features": 40, "dtype": np.float32, "norm": "l1"},
+    {"stemmer": "porter", "token_pattern": LETTERS_TOKEN_PATTERN, "min_token_length": 3, "numbers": "keep"},
+    {"language": "german", "max_features": 25},
+])
+def test_unigram_counting_equals_scikit_learn_loop(settings):
+    """fit_transform counts tokens in C and stems each distinct token once; the result
+    must be what scikit-learn's own counting loop gives with the same analyzer."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    texts = list(tm.load_corpus("newsroom").texts) + ["", "the and of", "Müller für Straße 2024 x86 foo_bar"] + DOCS
+    vec = tm.TextVectorizer(**settings)
+    X = vec.fit_transform(texts)
+    analyzer = vec._build_analyzer()
+    analyzer.start_recording()
+    reference = TfidfVectorizer(analyzer=analyzer, min_df=vec.min_df, max_df=vec.max_df,
+                                max_features=vec.max_features, sublinear_tf=vec.sublinear_tf, norm=vec.norm,
+                                dtype=np.dtype(vec.dtype).type)
+    R = sp.csr_matrix(reference.fit_transform(texts))
+    R.sort_indices()
+    surface = analyzer.stop_recording()
+    assert vec.vocabulary_ == reference.vocabulary_
+    np.testing.assert_array_equal(vec.idf_, reference.idf_)
+    assert X.dtype == R.dtype and np.array_equal(X.indptr, R.indptr) and np.array_equal(X.indices, R.indices)
+    np.testing.assert_allclose(X.data, R.data, rtol=1e-6 if X.dtype == np.float32 else 1e-13)
+    labels = [surface.get(t, t) for t in reference.get_feature_names_out()]
+    assert list(vec.term_labels_) == labels
+    assert abs(vec.transform(texts) - X).max() < 1e-6

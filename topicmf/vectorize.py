@@ -12,18 +12,20 @@ from __future__ import annotations
 import numbers
 import re
 import warnings
+from collections import Counter
 from collections.abc import Iterable
 from typing import Any, Literal
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import TfidfTransformer, TfidfVectorizer
 from sklearn.utils.validation import check_is_fitted
 
 from .corpora import Corpus
 from .preprocess.cjk import CJK_SCRIPT
 from .preprocess.clean import TextCleaner
+from .preprocess.counts import count_tokens, limit_features, surface_labels, term_counts
 from .preprocess.languages import DEFAULT_LANGUAGE
 from .preprocess.normalize import Accents
 from .preprocess.stopwords import STOP_WORD_NAMES, resolve_stop_words
@@ -349,14 +351,20 @@ class TextVectorizer(TransformerMixin, BaseEstimator):
         else:
             self.cleaner_ = None
         analyzer = self._build_analyzer()
-        tfidf = self._make_tfidf(analyzer)
-        analyzer.start_recording()
-        try:
-            X = tfidf.fit_transform(texts)
-        except ValueError as exc:
-            analyzer.stop_recording()
-            raise self._explain_empty(texts, analyzer, exc) from None
-        surface = analyzer.stop_recording()
+        if analyzer.ngram_range == (1, 1):
+            try:
+                X, tfidf, surface = self._fit_unigrams(texts, analyzer)
+            except ValueError as exc:
+                raise self._explain_empty(texts, analyzer, exc) from None
+        else:
+            tfidf = self._make_tfidf(analyzer)
+            analyzer.start_recording()
+            try:
+                X = tfidf.fit_transform(texts)
+            except ValueError as exc:
+                analyzer.stop_recording()
+                raise self._explain_empty(texts, analyzer, exc) from None
+            surface = analyzer.stop_recording()
         self._warn_unsegmented(analyzer)
         X = sp.csr_matrix(X)
         X.sort_indices()
@@ -372,6 +380,41 @@ class TextVectorizer(TransformerMixin, BaseEstimator):
         self.n_documents_ = n_docs
         self.n_empty_documents_ = int(np.count_nonzero(np.diff(X.indptr) == 0))
         return X
+
+    def _fit_unigrams(self, texts: list[str], analyzer: Analyzer
+                      ) -> tuple[sp.spmatrix, TfidfVectorizer, dict[str, str]]:
+        """``TfidfVectorizer(analyzer=analyzer).fit_transform(texts)`` for single words, faster.
+
+        Each document's tokens are counted in C (:func:`~topicmf.preprocess.counts.count_tokens`)
+        and filtered and stemmed once per distinct token, instead of once per
+        occurrence inside scikit-learn's counting loop; the vocabulary rules,
+        IDF and normalisation are scikit-learn's (same X, vocabulary and IDF).
+        Returns X, the fitted ``TfidfVectorizer`` (for ``transform``) and the
+        stem -> surface-word labels.
+        """
+        dtype = np.dtype(self.dtype).type
+        T, tokens = count_tokens(texts, analyzer.tokens)
+        token_terms = analyzer.terms_of(tokens)
+        C, terms, token_column = term_counts(T, token_terms, dtype)
+        if not terms:
+            raise ValueError("empty vocabulary; perhaps the documents only contain stop words")
+        df = np.bincount(C.indices, minlength=C.shape[1])
+        tf = np.asarray(C.sum(axis=0)).ravel()
+        kept = np.flatnonzero(limit_features(terms, df, tf, len(texts), self.min_df, self.max_df,
+                                             self.max_features))
+        if len(kept) == 0:
+            raise ValueError("After pruning, no terms remain. Try a lower min_df or a higher max_df.")
+        C = sp.csr_matrix(C[:, kept])
+        C.sort_indices()
+        transformer = TfidfTransformer(norm=self.norm, use_idf=True, smooth_idf=True,
+                                       sublinear_tf=self.sublinear_tf)
+        X = transformer.fit_transform(C)
+        tfidf = self._make_tfidf(analyzer, {terms[j]: i for i, j in enumerate(kept)})
+        tfidf.idf_ = transformer.idf_
+        occurrences = np.bincount(T.indices, weights=T.data, minlength=len(tokens))
+        surface = surface_labels(Counter({(token_terms[j], tokens[j]): int(occurrences[j])
+                                          for j in np.flatnonzero(token_column >= 0)}))
+        return X, tfidf, surface
 
     def _warn_unsegmented(self, analyzer: Analyzer) -> None:
         """Warn about a script written without spaces that the analyzer could not split into words."""

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import numbers
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -42,6 +41,7 @@ import pandas as pd
 
 from ..corpora import Corpus, CorpusInputError
 from ..partitions import PARTITION_SUFFIXES, concat_corpora, partition_names, partition_paths, read_partition
+from ..preprocess.counts import count_tokens, limit_features, smooth_idf, surface_labels, term_counts
 from ..vectorize import TextVectorizer
 from . import _dask
 from .blocks import RowBlock, RowBlocks, consecutive_groups, home_of, make_block
@@ -271,15 +271,23 @@ def _surface_counts(analyzer: Any) -> Counter:
 
 def _count_partition(corpus: Corpus, params: dict[str, Any], stop_words: frozenset[str]) -> TermCounts:
     analyzer = TextVectorizer(**params)._build_analyzer(stop_words)
+    n_blank = sum(1 for t in corpus.texts if not t.strip())
+    if analyzer.ngram_range == (1, 1):  # counted in C, stemmed once per distinct token
+        T, tokens = count_tokens(corpus.texts, analyzer.tokens)
+        token_terms = analyzer.terms_of(tokens)
+        C, terms, token_column = term_counts(T, token_terms)
+        df = Counter(dict(zip(terms, np.bincount(C.indices, minlength=len(terms)).tolist())))
+        tf = Counter(dict(zip(terms, np.asarray(C.sum(axis=0)).ravel().astype(np.int64).tolist())))
+        occurrences = np.bincount(T.indices, weights=T.data, minlength=len(tokens))
+        surface = Counter({(token_terms[j], tokens[j]): int(occurrences[j]) for j in np.flatnonzero(token_column >= 0)})
+        return TermCounts(len(corpus), +df, +tf, surface, n_blank)
     analyzer.start_recording()
-    df: Counter = Counter()
-    tf: Counter = Counter()
+    df, tf = Counter(), Counter()
     for text in corpus.texts:
         counts = Counter(analyzer(text))
         tf.update(counts)
         df.update(counts.keys())
-    surface = _surface_counts(analyzer)
-    return TermCounts(len(corpus), df, tf, surface, sum(1 for t in corpus.texts if not t.strip()))
+    return TermCounts(len(corpus), df, tf, _surface_counts(analyzer), n_blank)
 
 
 def _merge(a: TermCounts, b: TermCounts) -> TermCounts:
@@ -296,57 +304,6 @@ def _counts_task(corpus: Corpus, params: dict[str, Any], stop_words: frozenset[s
 
 
 # -- the vocabulary (client) ------------------------------------------------------------
-
-def limit_features(terms: list[str], df: np.ndarray, tf: np.ndarray, n_documents: int, min_df: Any,
-                   max_df: Any, max_features: int | None) -> np.ndarray:
-    """Mask over ``terms`` (sorted) of the kept ones: scikit-learn's ``CountVectorizer`` rules.
-
-    ``df``: documents per term; ``tf``: total count per term (in the
-    vectorizer's float type, as scikit-learn sums its count matrix).
-    ``max_features`` ranks by ``(-tf[mask]).argsort()`` exactly as
-    scikit-learn does (its default sort is not stable: ties follow NumPy's
-    quicksort, not term order; the same array gives the same answer).
-
-    Raises
-    ------
-    ValueError
-        ``max_df`` means fewer documents than ``min_df`` (scikit-learn's message).
-    """
-    max_doc_count = max_df if isinstance(max_df, numbers.Integral) else max_df * n_documents
-    min_doc_count = min_df if isinstance(min_df, numbers.Integral) else min_df * n_documents
-    if max_doc_count < min_doc_count:
-        raise ValueError("max_df corresponds to < documents than min_df")
-    mask = np.ones(len(terms), dtype=bool)
-    mask &= df <= max_doc_count
-    mask &= df >= min_doc_count
-    if max_features is not None and mask.sum() > max_features:
-        mask_inds = (-tf[mask]).argsort()[:max_features]
-        new_mask = np.zeros(len(terms), dtype=bool)
-        new_mask[np.where(mask)[0][mask_inds]] = True
-        mask = new_mask
-    return mask
-
-
-def smooth_idf(df: np.ndarray, n_documents: int, dtype: Any) -> np.ndarray:
-    """``ln((1 + n) / (1 + df)) + 1`` computed as ``TfidfTransformer.fit`` computes it, in ``dtype``."""
-    df = df.astype(dtype, copy=False)
-    df += 1.0
-    idf = np.full_like(df, fill_value=n_documents + 1, dtype=dtype)
-    idf /= df
-    np.log(idf, out=idf)
-    idf += 1.0
-    return idf
-
-
-def surface_labels(surface: Counter) -> dict[str, str]:
-    """Stem -> most frequent surface word (ties: alphabetical), as ``Analyzer.stop_recording``."""
-    best: dict[str, tuple[int, str]] = {}
-    for (term, token), n in surface.items():
-        cur = best.get(term)
-        if cur is None or n > cur[0] or (n == cur[0] and token < cur[1]):
-            best[term] = (n, token)
-    return {term: token for term, (_, token) in best.items()}
-
 
 def _params_document(vec: TextVectorizer) -> dict[str, Any]:
     """``get_params()`` as plain data, as ``TextVectorizer.to_state`` writes it."""

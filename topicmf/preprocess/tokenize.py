@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Literal
 
 from nltk.tokenize import RegexpTokenizer
@@ -275,6 +275,11 @@ class Analyzer:
         if self._drop_marks is not None:
             text = self._drop_marks("", text)
         return self._tokenize(text)
+
+    def terms_of(self, tokens: Iterable[str]) -> list[str]:
+        """Each token's term (its stem), ``""`` for a dropped token; memoised like ``__call__``."""
+        cache = self._cache
+        return [cache[t] if t in cache else self._term_of(t) for t in tokens]
 
     def __call__(self, doc: str) -> list[str]:
         toks = self.tokens(doc)
