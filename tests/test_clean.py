@@ -478,3 +478,46 @@ def test_multi_megabyte_pasted_log():
     lines = out[0].split("\n")
     assert lines[0] == "The datanode formats its storage." and lines[-1] == "Why?"
     assert set(lines[1:-1]) - {""} == {": Lock on acquired by 5314@host"}  # the logger name went with paths
+
+
+def test_runtime_frames_keep_the_projects_own_frames():
+    text = ("The job failed:\n"
+            "java.lang.NullPointerException: null\n"
+            "\tat org.apache.hadoop.hdfs.DFSClient.open(DFSClient.java:12)\n"
+            "\tat sun.reflect.NativeMethodAccessorImpl.invoke0(Native Method)\n"
+            "\tat java.lang.reflect.Method.invoke(Method.java:606)\n"
+            "> at org.junit.Assert.fail(Assert.java:88)\n"
+            "javax.security.auth.Subject.doAs(Subject.java:415)\n"
+            "\t... 12 more\n"
+            "It happens on java.io reads at startup.")
+    out = clean_one("runtime_frames", text)
+    assert out == ("The job failed:\njava.lang.NullPointerException: null\n"
+                   "at org.apache.hadoop.hdfs.DFSClient.open(DFSClient.java:12)\n\n"
+                   "It happens on java.io reads at startup.")
+
+
+def test_cleaner_files_from_before_runtime_frames_still_load():
+    cleaner = only("urls").fit(["See http://example.org for details.", "Plain text here."])
+    d = cleaner.to_dict()
+    del d["params"]["runtime_frames"]
+    del d["fitted"]["stats_"]["rules"]["runtime_frames"]
+    d["fitted"]["active_rules_"] = [r for r in d["fitted"]["active_rules_"] if r != "runtime_frames"]
+    old = TextCleaner.from_dict(d)
+    assert old.runtime_frames is False and "runtime_frames" not in old.active_rules_
+    assert old.transform(["at sun.reflect.X.y(Native Method)"]) == ["at sun.reflect.X.y(Native Method)"]
+
+
+def test_merge_stats_equals_one_fit():
+    from topicmf.preprocess.clean import merge_stats
+
+    docs = ["Mail me at a@b.org", "See http://x.org/a", "at java.lang.Thread.run(Thread.java:1)\nok", "plain",
+            "two http://a.b and c@d.org"]
+    opts = {"boilerplate": False}
+    whole = TextCleaner(mode="on", **opts).fit(docs).stats_
+    parts = [TextCleaner(mode="on", **opts).fit(docs[a:b]).stats_ for a, b in ((0, 2), (2, 3), (3, 5))]
+    merged = merge_stats(parts)
+    assert merged["rules"] == whole["rules"]
+    assert merged["n_documents"] == whole["n_documents"] and merged["n_characters"] == whole["n_characters"]
+    assert merged["characters_removed_share"] == pytest.approx(whole["characters_removed_share"], abs=1e-15)
+    with pytest.raises(ValueError, match="boilerplate"):
+        merge_stats([{**parts[0], "boilerplate": {**parts[0]["boilerplate"], "lines": 2}}])

@@ -189,6 +189,18 @@ def test_distributed_fit_equals_the_single_machine_fit(cluster_client):
     _assert_same_fit(model, gather_W(cluster_client, W_f), ref, W_ref)
 
 
+def test_distributed_fit_with_settling_restarts_equals_the_single_machine_fit(cluster_client):
+    """discover's race="topics" (challengers stop when their topics settle) on 3 blocks."""
+    X = _planted_X(seed=4)
+    ref = tm.TopicNMF(n_topics=5, random_state=1, race="topics", sparsity=0.1)
+    W_ref = ref.fit_transform(X)
+    model, W_f = fit_transform_partitioned(cluster_client, RowBlocks.from_matrix(cluster_client, X, 3), 5,
+                                           random_state=1, race="topics", sparsity=0.1)
+    _assert_same_fit(model, gather_W(cluster_client, W_f), ref, W_ref)
+    np.testing.assert_array_equal(model.restart_n_iter_, ref.restart_n_iter_)
+    assert model.restart_converged_.all()
+
+
 def test_distributed_fit_with_penalties_and_random_starts(cluster_client):
     X = _planted_X(300, 200, seed=2)
     params = dict(init="random", n_restarts=2, race=False, l1_W=0.01, l1_H=0.02, l2_W=0.05, l2_H=0.01,
@@ -331,8 +343,35 @@ def test_vectorize_partitions_errors(cluster_client, newsroom_parts):
     parts = read_partitions(cluster_client, str(folder / "*.jsonl"))
     with pytest.raises(ValueError, match="0 terms after document-frequency pruning"):
         vectorize_partitions(parts, tm.TextVectorizer(min_df=500))
-    with pytest.raises(ValueError, match="clean='off' only"):
-        vectorize_partitions(parts, tm.TextVectorizer(clean="on"))
+    for clean in ("auto", "on"):  # corpus-wide decisions: auto mode, boilerplate lines (on by default)
+        with pytest.raises(ValueError, match="clean='off', or clean='on' with cleaner_options"):
+            vectorize_partitions(parts, tm.TextVectorizer(clean=clean))
+
+
+TRACE = ("\njava.lang.IllegalStateException: closed\n\tat org.example.Store.get(Store.java:4)\n"
+         "\tat sun.reflect.NativeMethodAccessorImpl.invoke0(Native Method)\n"
+         "\tat java.lang.reflect.Method.invoke(Method.java:606)\n\t... 7 more\n")
+
+
+def test_partitioned_vectorizing_cleans_like_fit_transform(cluster_client, tmp_path):
+    """discover's default cleaning (runtime frames, clean="on") runs on each partition where it is
+    read; vocabulary, X and the cleaner's statistics equal one fit on all documents."""
+    from topicmf.pipeline import default_vectorizer
+
+    corpus = tm.load_corpus("newsroom")
+    texts = [t + TRACE if i % 7 == 0 else t for i, t in enumerate(corpus.texts)]
+    traced = tm.Corpus(texts=texts, ids=corpus.ids, labels=corpus.labels, name="traced")
+    folder = write_partitions(traced, tmp_path / "parts", [0, 60, 61, 150, 240])
+    ref = default_vectorizer(240, 6)
+    X_ref = ref.fit_transform(texts)
+    assert ref.cleaner_.stats_["rules"]["runtime_frames"]["documents"] == 35  # every 7th document
+    assert "reflect" not in ref.vocabulary_ and "nativemethodaccessorimpl" not in ref.vocabulary_
+    parts = read_partitions(cluster_client, str(folder))
+    vec, blocks = vectorize_partitions(parts, default_vectorizer(240, 6), n_blocks=2)
+    assert vec.vocabulary_ == ref.vocabulary_
+    assert abs(blocks.gather_X() - X_ref).max() <= 1e-12
+    assert vec.cleaner_.stats_ == ref.cleaner_.stats_
+    assert vec.cleaner_.active_rules_ == ref.cleaner_.active_rules_ == ["runtime_frames"]
 
 
 # -- 4. restarts as tasks ------------------------------------------------------------------------
@@ -342,7 +381,7 @@ from topicmf.factorize._executor import SerialExecutor, Settings  # noqa: E402
 from topicmf.factorize._restarts import run_restarts  # noqa: E402
 
 
-@pytest.mark.parametrize("race", [True, False])
+@pytest.mark.parametrize("race", [True, False, "topics"])
 def test_dask_executor_gives_the_serial_results(cluster_client, race):
     X = _planted_X(400, 300, seed=5)
     XT = X.T.tocsr()
@@ -354,7 +393,8 @@ def test_dask_executor_gives_the_serial_results(cluster_client, race):
 
     serial, on_cluster = run(SerialExecutor()), run(DaskExecutor(cluster_client))
     for a, b in zip(serial, on_cluster):
-        assert (a.n_iter, a.converged, a.diverged, a.loss) == (b.n_iter, b.converged, b.diverged, b.loss)
+        assert (a.n_iter, a.converged, a.diverged, a.loss, a.settled) == \
+            (b.n_iter, b.converged, b.diverged, b.loss, b.settled)
         assert a.loss_history == b.loss_history
         np.testing.assert_array_equal(a.Ht, b.Ht)
         assert (a.W is None) == (b.W is None)

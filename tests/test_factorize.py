@@ -407,3 +407,52 @@ def test_float32_with_extrapolation_converges_like_float64():
         assert m.n_iter_ < 60, (dtype, m.restart_n_iter_)
         h = m.loss_history_
         assert np.all(np.diff(h) <= 1e-5 * h[0])  # no rise beyond float32 rounding
+
+
+def test_settling_rule():
+    from topicmf.factorize._settling import Settling
+
+    rng = np.random.default_rng(0)
+    Ht = rng.random((50, 4))
+    rule = Settling(tol=1e-4, window=1, patience=1)
+    assert not rule.settled(1, Ht)  # nothing to compare with yet
+    assert not rule.settled(2, Ht + 0.5 * rng.random((50, 4)))  # topics still moving
+    moved = Ht.copy()
+    assert not rule.settled(3, moved)
+    assert rule.settled(4, moved * 3.0)  # only the scale changed: directions settled
+    Ht0 = moved.copy()
+    Ht0[:, 2] = 0.0
+    rule = Settling(tol=1e-4, window=2, patience=1)
+    assert not rule.settled(2, Ht0) and not rule.settled(3, Ht0 * 2)  # checked every 2 iterations only
+    assert rule.settled(4, Ht0 * 2)  # an empty topic that stays empty has settled
+    Ht1 = Ht0.copy()
+    Ht1[0, 2] = 1.0
+    assert not rule.settled(6, Ht1)  # an empty topic that comes alive has not
+    rule = Settling(tol=1e-4, window=1, patience=2)
+    assert not rule.settled(1, Ht) and not rule.settled(2, Ht)  # calm once: not yet
+    assert not rule.settled(3, moved + 0.5) and not rule.settled(4, moved + 0.5)  # a move resets the count
+    assert rule.settled(5, moved + 0.5) and rule.done
+
+
+def test_race_topics_stops_challengers_when_their_topics_settle():
+    """race="topics" (what discover runs): the reference converges, challengers stop once their
+    topics stop changing, well before the loss tolerance, with nearly the same topics."""
+    from topicmf.metrics import cosine_rows
+
+    X = tm.TextVectorizer(min_df=2).fit_transform(tm.load_corpus("newsroom"))
+    kw = dict(n_restarts=4, random_state=0, init="nndsvd", sparsity=0.1, max_iter=500)
+    full = tm.TopicNMF(6, race=False, **kw).fit(X)
+    fast = tm.TopicNMF(6, race="topics", **kw).fit(X)
+    assert fast.restart_converged_.all()
+    assert fast.restart_n_iter_[0] == full.restart_n_iter_[0]  # the reference is not cut
+    assert fast.restart_n_iter_.sum() < 0.8 * full.restart_n_iter_.sum()
+    assert fast.restart_losses_.min() <= full.restart_losses_.min() * (1 + 1e-3)
+    ref = full.restart_components_[0]
+    for settled, converged in zip(fast.restart_components_[1:], full.restart_components_[1:]):
+        # what topic stability reads: cosines between the restart's topics and the reference's
+        np.testing.assert_allclose(cosine_rows(ref, settled), cosine_rows(ref, converged), atol=0.05)
+    again = tm.TopicNMF(6, race="topics", n_jobs=2, **kw).fit(X)
+    np.testing.assert_array_equal(again.components_, fast.components_)
+    np.testing.assert_array_equal(again.restart_n_iter_, fast.restart_n_iter_)
+    with pytest.raises(ValueError, match="'race' must be True, False or 'topics'"):
+        tm.TopicNMF(6, race="fast").fit(X)

@@ -27,6 +27,9 @@ __all__ = [
     "COHERENCE_TOLERANCE",
     "RACE_MIN_ITER",
     "RACE_SURVIVOR_EVERY",
+    "SETTLE_TOL",
+    "SETTLE_WINDOW",
+    "SETTLE_PATIENCE",
     "SNIPPET_LENGTH",
     "PROGRESS_MIN_DOCUMENTS",
 ]
@@ -81,6 +84,12 @@ COHERENCE_TOLERANCE = 0.1
 RACE_MIN_ITER = 5
 #: Racing: one challenger continues per this many (at least one).
 RACE_SURVIVOR_EVERY = 7
+#: Settling (``race="topics"``, what ``discover`` runs): a challenger restart stops once no
+#: topic's direction changed by more than this (1 - cosine) over ``SETTLE_WINDOW`` iterations,
+#: ``SETTLE_PATIENCE`` times in a row; measured in :mod:`topicmf.factorize._settling`.
+SETTLE_TOL = 1e-4
+SETTLE_WINDOW = 1
+SETTLE_PATIENCE = 2
 #: Characters of a document shown in tables.
 SNIPPET_LENGTH = 200
 #: Corpora at least this large show progress bars unless told otherwise.

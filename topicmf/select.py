@@ -191,7 +191,7 @@ def _fit_one(X, B, k: int, n_restarts: int, random_state: Any, n_jobs: int | Non
 
     t0 = time.perf_counter()
     model = TopicNMF(n_topics=k, n_restarts=n_restarts, random_state=random_state, n_jobs=n_jobs,
-                     **{"race": False, **fit_options})
+                     **{"race": "topics", **fit_options})
     W = model.fit_transform(X)
     H = model.components_
     others = [Hr for i, Hr in enumerate(model.restart_components_)

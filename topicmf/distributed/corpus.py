@@ -41,6 +41,7 @@ import pandas as pd
 
 from ..corpora import Corpus, CorpusInputError
 from ..partitions import PARTITION_SUFFIXES, concat_corpora, partition_names, partition_paths, read_partition
+from ..preprocess.clean import TextCleaner, merge_stats
 from ..preprocess.counts import count_tokens, limit_features, smooth_idf, surface_labels, term_counts
 from ..vectorize import TextVectorizer
 from . import _dask
@@ -253,6 +254,7 @@ class TermCounts:
     tf: Counter  # term -> occurrences
     surface: Counter  # (stem, surface word) -> occurrences (unigram stems only)
     n_blank: int  # documents whose text is blank
+    cleaning: list = field(default_factory=list)  # each partition's TextCleaner.stats_ (clean="on")
 
 
 def _surface_counts(analyzer: Any) -> Counter:
@@ -272,27 +274,32 @@ def _surface_counts(analyzer: Any) -> Counter:
 def _count_partition(corpus: Corpus, params: dict[str, Any], stop_words: frozenset[str]) -> TermCounts:
     analyzer = TextVectorizer(**params)._build_analyzer(stop_words)
     n_blank = sum(1 for t in corpus.texts if not t.strip())
+    texts, cleaning = corpus.texts, []
+    if params["clean"] != "off":  # mode "on" without boilerplate: the same per document wherever it runs
+        cleaner = TextCleaner(mode=params["clean"], **(params["cleaner_options"] or {}))
+        texts = cleaner.fit_transform(texts)
+        cleaning = [cleaner.stats_]
     if analyzer.ngram_range == (1, 1):  # counted in C, stemmed once per distinct token
-        T, tokens = count_tokens(corpus.texts, analyzer.tokens)
+        T, tokens = count_tokens(texts, analyzer.tokens)
         token_terms = analyzer.terms_of(tokens)
         C, terms, token_column = term_counts(T, token_terms)
         df = Counter(dict(zip(terms, np.bincount(C.indices, minlength=len(terms)).tolist())))
         tf = Counter(dict(zip(terms, np.asarray(C.sum(axis=0)).ravel().astype(np.int64).tolist())))
         occurrences = np.bincount(T.indices, weights=T.data, minlength=len(tokens))
         surface = Counter({(token_terms[j], tokens[j]): int(occurrences[j]) for j in np.flatnonzero(token_column >= 0)})
-        return TermCounts(len(corpus), +df, +tf, surface, n_blank)
+        return TermCounts(len(corpus), +df, +tf, surface, n_blank, cleaning)
     analyzer.start_recording()
     df, tf = Counter(), Counter()
-    for text in corpus.texts:
+    for text in texts:
         counts = Counter(analyzer(text))
         tf.update(counts)
         df.update(counts.keys())
-    return TermCounts(len(corpus), df, tf, _surface_counts(analyzer), n_blank)
+    return TermCounts(len(corpus), df, tf, _surface_counts(analyzer), n_blank, cleaning)
 
 
 def _merge(a: TermCounts, b: TermCounts) -> TermCounts:
     return TermCounts(a.n_documents + b.n_documents, a.df + b.df, a.tf + b.tf, a.surface + b.surface,
-                      a.n_blank + b.n_blank)
+                      a.n_blank + b.n_blank, a.cleaning + b.cleaning)
 
 
 def _add_counts(a: tuple, b: tuple) -> tuple:
@@ -304,6 +311,17 @@ def _counts_task(corpus: Corpus, params: dict[str, Any], stop_words: frozenset[s
 
 
 # -- the vocabulary (client) ------------------------------------------------------------
+
+def _merged_cleaner(vec: TextVectorizer, counts: TermCounts) -> dict[str, Any]:
+    """The fitted cleaner (``to_dict``) of the whole corpus from the partitions' statistics."""
+    cleaner = TextCleaner(mode=vec.clean, **(vec.cleaner_options or {}))
+    cleaner.active_rules_ = cleaner._enabled_rules()
+    cleaner.boilerplate_lines_ = []
+    cleaner._boilerplate_set = frozenset()
+    cleaner.n_documents_ = int(counts.n_documents)
+    cleaner.stats_ = merge_stats(counts.cleaning)
+    return cleaner.to_dict()
+
 
 def _params_document(vec: TextVectorizer) -> dict[str, Any]:
     """``get_params()`` as plain data, as ``TextVectorizer.to_state`` writes it."""
@@ -356,16 +374,21 @@ def vectorize_partitions(corpus: PartitionedCorpus, vectorizer: TextVectorizer |
     Raises
     ------
     ValueError
-        Invalid settings, ``clean`` other than ``"off"`` (not supported on
-        partitions yet), no document, no term left (the messages of
+        Invalid settings, ``clean="auto"`` or boilerplate removal (corpus-wide
+        decisions, not reduced across partitions yet; ``clean="on"`` without
+        boilerplate, as :func:`~topicmf.pipeline.default_vectorizer` cleans, is
+        supported: each partition is cleaned where it is read), no document, no term left (the messages of
         :class:`~topicmf.TextVectorizer`).
     """
     client = corpus.client
     vec = TextVectorizer() if vectorizer is None else vectorizer
     vec._validate_params()
-    if getattr(vec, "clean", "off") != "off":
-        raise ValueError("vectorize_partitions: clean='off' only (the cleaner's corpus-level boilerplate "
-                         "is not reduced across partitions yet); clean each partition first.")
+    cleaner_options = dict(vec.cleaner_options or {})
+    if vec.clean == "auto" or (vec.clean == "on" and cleaner_options.get("boilerplate", True)):
+        raise ValueError("vectorize_partitions: clean='off', or clean='on' with cleaner_options "
+                         "{'boilerplate': False, ...}: the decisions of clean='auto' and the boilerplate "
+                         "lines are corpus-wide and not reduced across partitions yet; clean each partition "
+                         "first, or leave them out.")
     params = _params_document(vec)
     dtype = np.dtype(vec.dtype)
     n_total = len(corpus)
@@ -402,7 +425,8 @@ def vectorize_partitions(corpus: PartitionedCorpus, vectorizer: TextVectorizer |
     surface = surface_labels(counts.surface)
     labels = [" ".join(surface.get(part, part) for part in term.split(" ")) for term in kept]
     fitted = {"stop_words": sorted(stop_words), "terms": kept, "term_labels": labels,
-              "n_documents": int(counts.n_documents), "n_empty_documents": 0, "cleaner": None}
+              "n_documents": int(counts.n_documents), "n_empty_documents": 0,
+              "cleaner": _merged_cleaner(vec, counts) if vec.clean != "off" else None}
     arrays = {"idf": np.asarray(idf, dtype=np.float64)}
     state_f = client.scatter(({"params": params, "fitted": fitted}, arrays), broadcast=True, hash=False)
     if n_blocks is None:

@@ -22,6 +22,7 @@ from ..defaults import N_TOPICS
 from ..factorize import TopicNMF
 from ..factorize._executor import Settings
 from ..factorize._restarts import make_starts, run_restarts
+from ..factorize.estimator import _race
 from . import _dask
 from .blocks import RowBlocks
 from .hals import CHECKPOINT_EVERY, MAX_RECOVERIES, Callback, DistributedHals, PartitionedExecutor
@@ -145,7 +146,7 @@ def fit_estimator(model: TopicNMF, blocks: RowBlocks, *, checkpoint_every: int =
     )
     starts = make_starts(model._k, model.n_restarts, model.init, model.random_state, settings.dtype)
     executor = PartitionedExecutor(checkpoint_every, max_recoveries, callback, model.n_threads)
-    results = run_restarts(blocks, None, starts, settings, executor=executor, race=bool(model.race))
+    results = run_restarts(blocks, None, starts, settings, executor=executor, race=_race(model.race))
     W = _set_fitted(model, blocks, results, settings, executor, caller)
     model.fit_seconds_ = time.perf_counter() - t0
     return W
@@ -187,7 +188,7 @@ def _set_fitted(model: TopicNMF, blocks: RowBlocks, results: list, settings: Set
     model.loss_history_ = np.asarray(r.loss_history, dtype=np.float64)
     model.restart_losses_ = losses
     model.restart_components_ = [np.ascontiguousarray(x.Ht.T) for x in results if x.Ht is not None]
-    model.restart_converged_ = np.array([x.converged for x in results])
+    model.restart_converged_ = np.array([x.converged or x.settled for x in results])
     model.restart_n_iter_ = np.array([x.n_iter for x in results], dtype=np.int64)
     model.best_restart_ = best
     model.n_features_in_ = int(blocks.shape[1])

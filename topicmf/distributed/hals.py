@@ -38,6 +38,7 @@ import numpy as np
 from ..factorize import _blocks
 from ..factorize._executor import Settings
 from ..factorize._extrapolation import Extrapolation, extrapolated
+from ..factorize._settling import Settling
 from ..factorize._solver import RestartResult
 from ..factorize._threads import limit_threads
 from . import _dask
@@ -119,6 +120,7 @@ class _Checkpoint:
     violation0: float | None
     previous_Ht: np.ndarray | None = None  # extrapolation: the previous iterate's Ht and the rule's state
     extrapolation: Extrapolation | None = None
+    settling: Settling | None = None  # the settling rule's snapshot, so a rewound run stops where it would have
 
     def split(self, n_blocks: int) -> tuple[list[Any], tuple[list[Any], np.ndarray] | None]:
         """``(W, previous)`` as :meth:`DistributedHals.advance` holds them."""
@@ -214,7 +216,8 @@ class DistributedHals:
     # -- checkpoints and recovery ---------------------------------------------------
     def _checkpoint(self, n_iter: int, W: list[Any], Ht: np.ndarray, n_history: int,
                     violation0: float | None, copy: bool = True, ex: Extrapolation | None = None,
-                    previous: tuple[list[Any], np.ndarray] | None = None) -> _Checkpoint:
+                    previous: tuple[list[Any], np.ndarray] | None = None,
+                    settling: Settling | None = None) -> _Checkpoint:
         """W (and the previous iterate's W) kept, with a copy on another worker when ``copy``."""
         if ex is not None and previous is not None:
             W = list(W) + list(previous[0])
@@ -229,7 +232,7 @@ class DistributedHals:
                                                  pure=False))
         return _Checkpoint(n_iter, list(W), copies, Ht.copy(), n_history, violation0,
                            None if previous is None or ex is None else previous[1].copy(),
-                           None if ex is None else copy_module.copy(ex))
+                           None if ex is None else copy_module.copy(ex), copy_module.deepcopy(settling))
 
     def _check_blocks(self, error: BaseException) -> None:
         gone = self.blocks.lost()
@@ -259,7 +262,7 @@ class DistributedHals:
         if len(W) == n:
             logger.warning("distributed HALS: continuing from the checkpoint at iteration %d", ck.n_iter)
             return _Checkpoint(ck.n_iter, W, None, ck.Ht, ck.n_history, ck.violation0, ck.previous_Ht,
-                               ck.extrapolation)
+                               ck.extrapolation, ck.settling)
         logger.warning("distributed HALS: the checkpoint at iteration %d was lost too; "
                        "repeating the restart from its start", ck.n_iter)
         W0, Ht0 = initial_factors(self.blocks, start, self._where)
@@ -282,6 +285,7 @@ class DistributedHals:
         ck = self._checkpoint(it, W, Ht, len(history), v0, copy=False, ex=ex)
         HHt = _blocks.gram(Ht)
         converged = diverged = False
+        settling = Settling() if s.settle else None
         recoveries = 0
         lost = _dask.lost_data_errors()
         while it < until:
@@ -308,6 +312,8 @@ class DistributedHals:
                 ck = self._rewind(ck, state.start)
                 (W, previous), Ht = ck.split(len(self.blocks.futures)), ck.Ht.copy()
                 it, v0 = ck.n_iter, ck.violation0
+                settling = (copy_module.deepcopy(ck.settling) if ck.settling is not None
+                            else Settling() if s.settle else None)
                 del history[ck.n_history:]
                 HHt = _blocks.gram(Ht)
                 ex = None if not s.extrapolate else (
@@ -332,14 +338,17 @@ class DistributedHals:
             if violation <= s.tol * v0:
                 converged = True
                 break
+            if settling is not None and settling.settled(it, Ht):
+                break
             if self.checkpoint_every and it % self.checkpoint_every == 0:
-                ck = self._checkpoint(it, W, Ht, len(history), v0, ex=ex, previous=previous)
+                ck = self._checkpoint(it, W, Ht, len(history), v0, ex=ex, previous=previous, settling=settling)
         if diverged:
             loss = np.inf
         else:
             loss = history[-1] if history else self.loss(W, Ht)
         return RestartResult(W, Ht, float(loss), it, converged, diverged, history,
-                             state.seconds + time.perf_counter() - t0, v0, state.start)
+                             state.seconds + time.perf_counter() - t0, v0, state.start,
+                             settled=settling is not None and settling.done)
 
 
 @dataclass

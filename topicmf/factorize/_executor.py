@@ -16,6 +16,7 @@ from typing import Any, Protocol
 import numpy as np
 import scipy.sparse as sp
 
+from ._settling import Settling
 from ._solver import RestartResult, Solver, get_solver
 from ._threads import limit_threads
 
@@ -39,6 +40,7 @@ class Settings:
     tol: float
     n_threads: int = 1
     extrapolate: bool = False
+    settle: bool = False  # stop once the topics stop changing (:mod:`._settling`)
 
 
 def _solver_for(X: sp.csr_matrix, XT: sp.csr_matrix, s: Settings) -> Solver:
@@ -56,15 +58,18 @@ def advance_restart(solver: Solver, state: RestartResult, s: Settings, until: in
         W, Ht = state.start.realize(solver.data())
     solver.set_factors(W, Ht)  # apg/normalized: momentum and step restart here
     history = list(state.loss_history)
+    settling = Settling() if s.settle else None
     n_iter, converged, diverged, v0 = solver.run(until, s.tol, history, start_iter=state.n_iter,
-                                                 violation0=state.violation0, extrapolate=s.extrapolate)
+                                                 violation0=state.violation0, extrapolate=s.extrapolate,
+                                                 settle=settling)
     W, Ht = solver.get_factors()
     if diverged:
         loss = np.inf
     else:
         loss = history[-1] if history else solver.loss()
     return RestartResult(W, Ht, float(loss), n_iter, converged, diverged, history,
-                         state.seconds + time.perf_counter() - t0, v0, state.start)
+                         state.seconds + time.perf_counter() - t0, v0, state.start,
+                         settled=settling is not None and settling.done)
 
 
 class Executor(Protocol):

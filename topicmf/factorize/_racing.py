@@ -12,7 +12,14 @@ one restart when no challenger is ahead, and under 2.5 times in the worst
 case, however many there are. Comparing at equal iteration counts is what
 makes a short budget fair: a restart behind the reference after b iterations
 rarely ends ahead of it (the reference is the NNDSVD start by default, which
-starts close to a good solution). This docstring is the one statement of the rule.
+starts close to a good solution).
+
+``race="topics"`` (what :func:`topicmf.discover` runs, for topic stability)
+replaces the budget: each challenger runs until its topics stop changing
+(:mod:`._settling`), so every restart's topics can be compared with the
+reference's; the same comparison at equal iteration counts then picks the
+survivors, which run on to convergence (``max_iter``). This docstring is the
+one statement of the rule.
 """
 
 from __future__ import annotations
@@ -61,20 +68,24 @@ class RacePlan:
         return min(budget, self.max_iter)
 
     def survivors(self, losses: Sequence[float], reference_history: Sequence[float] = (),
-                  budget: int | None = None) -> list[int]:
+                  budget: int | Sequence[int] | None = None) -> list[int]:
         """Positions (in ``losses``) of the challengers that continue, best first.
 
         A challenger must be ahead of the reference at the same iteration count
         (``reference_history[budget - 1]``; when the reference stopped earlier,
-        its final loss). Non-finite losses (diverged restarts) never continue;
-        ties go to the earlier restart.
+        its final loss); ``budget`` is one count for all, or one per challenger
+        (``race="topics"``: each stopped when its topics settled). Non-finite
+        losses (diverged restarts) never continue; ties go to the earlier restart.
         """
         values = np.asarray([v if np.isfinite(v) else np.inf for v in losses], dtype=np.float64)
-        bar = np.inf
-        if len(reference_history) and budget is not None:
-            bar = float(reference_history[min(budget, len(reference_history)) - 1])
+        counts = [budget] * len(values) if budget is None or isinstance(budget, int) else list(budget)
+        bars = np.full(len(values), np.inf)
+        if len(reference_history):
+            for j, n in enumerate(counts):
+                if n is not None and n > 0:
+                    bars[j] = float(reference_history[min(n, len(reference_history)) - 1])
         keep = max(1, len(values) // self.survivor_every)
-        order = [int(j) for j in np.argsort(values, kind="stable") if values[j] < bar]
+        order = [int(j) for j in np.argsort(values, kind="stable") if values[j] < bars[j]]
         return order[:keep]
 
     def final_budget(self, reference_iter: int, challenger_budget: int) -> int:

@@ -9,6 +9,7 @@ factors to keep in memory.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import logging
 import math
 from collections.abc import Callable, Sequence
@@ -88,7 +89,7 @@ def run_restarts(
     *,
     executor: Executor | None = None,
     n_jobs: int = 1,
-    race: bool = True,
+    race: bool | str = True,
     progress: Callable[[int], Any] | None = None,
 ) -> list[RestartResult]:
     """Run every restart; return their results in restart order.
@@ -102,9 +103,10 @@ def run_restarts(
         Where restarts run; default: this process, or ``n_jobs`` worker
         processes. Results do not depend on it.
     n_jobs : int, default=1
-    race : bool, default=True
+    race : bool or "topics", default=True
         Follow :class:`~topicmf.factorize._racing.RacePlan` (3+ restarts);
-        otherwise every restart runs to convergence or ``max_iter``.
+        ``"topics"``: challengers run until their topics settle (2+ restarts);
+        False: every restart runs to convergence or ``max_iter``.
     progress : callable(int), optional
         Called with 1 each time a restart finishes a phase.
     """
@@ -123,7 +125,9 @@ def run_restarts(
 
     everyone = list(range(len(states)))
     plan = RacePlan(max_iter=s.max_iter)
-    if not (race and plan.applies(len(states))):
+    if race == "topics" and len(states) >= 2:
+        return _race_topics(X, XT, states, s, executor, keeper, store, plan)
+    if not (race is True and plan.applies(len(states))):
         executor.advance(X, XT, states, everyone, s, s.max_iter, store(close=True))
         return states
     executor.advance(X, XT, states, [0], s, plan.reference_budget(), store(close=True))
@@ -140,4 +144,25 @@ def run_restarts(
                 len(challengers) - len(ranked))
     if ranked:
         executor.advance(X, XT, states, ranked, s, plan.final_budget(reference_iter, budget), store(close=True))
+    return states
+
+
+def _race_topics(X: sp.csr_matrix, XT: sp.csr_matrix, states: list[RestartResult], s: Settings, executor: Executor,
+                 keeper: _Keeper, store: Callable[[bool], Callable[[int, RestartResult], None]],
+                 plan: RacePlan) -> list[RestartResult]:
+    """``race="topics"``: the reference to convergence, challengers until their topics settle,
+    the best of those ahead of the reference (at equal iterations) on to convergence."""
+    executor.advance(X, XT, states, [0], s, s.max_iter, store(True))
+    challengers = list(range(1, len(states)))
+    executor.advance(X, XT, states, challengers, dataclasses.replace(s, settle=True), s.max_iter, store(False))
+    ranked = [challengers[j] for j in plan.survivors([states[i].loss for i in challengers],
+                                                     states[0].loss_history,
+                                                     [states[i].n_iter for i in challengers])]
+    for i in challengers:
+        if i not in ranked:
+            keeper.close(i)
+    logger.info("racing (topics): restarts settled after %s iterations; %s continue",
+                [states[i].n_iter for i in challengers], ranked)
+    if ranked:
+        executor.advance(X, XT, states, ranked, s, s.max_iter, store(True))
     return states

@@ -22,6 +22,7 @@ import scipy.sparse as sp
 from . import _graph
 from ._backend import compile_function, shared, sparse
 from ._extrapolation import Extrapolation, extrapolated
+from ._settling import Settling
 from .optimizers import get_optimizer
 
 __all__ = ["Solver", "get_solver", "RestartResult", "MAX_NNZ"]
@@ -46,6 +47,7 @@ class RestartResult:
     seconds: float = 0.0
     violation0: float | None = None
     start: Any = None  # how the restart began (a _restarts.Start)
+    settled: bool = False  # stopped because its topics stopped changing (``Settling``), not converged
 
     @property
     def finished(self) -> bool:
@@ -198,7 +200,7 @@ class Solver:
 
     def run(self, max_iter: int, tol: float, history: list[float] | None = None,
             start_iter: int = 0, violation0: float | None = None,
-            extrapolate: bool = False) -> tuple[int, bool, bool, float | None]:
+            extrapolate: bool = False, settle: Settling | None = None) -> tuple[int, bool, bool, float | None]:
         """Iterate from the current factors.
 
         Stops, as scikit-learn's ``cd`` solver does, when the projected-gradient
@@ -209,6 +211,8 @@ class Solver:
         two iterates (:mod:`._extrapolation`; optimisers whose ``extrapolates``
         is False ignore it); a discarded step counts as an iteration and repeats
         the previous loss in ``history``. The factors left are always an iterate.
+        ``settle``: also stop once the topics stop changing (:mod:`._settling`;
+        then ``settle.done`` is True and ``converged`` False).
         Returns ``(n_iter, converged, diverged, violation0)``.
         """
         history = [] if history is None else history
@@ -244,6 +248,8 @@ class Solver:
             rejected = 0
             if violation <= tol * violation0:
                 return it, True, False, violation0
+            if settle is not None and settle.settled(it, self.Ht.get_value(borrow=True)):
+                return it, False, False, violation0
         return it, False, False, violation0
 
     def transform(self, X: sp.csr_matrix, Ht: np.ndarray, W0: np.ndarray, max_iter: int, tol: float) -> np.ndarray:

@@ -46,6 +46,11 @@ def _is_int(v: Any) -> bool:
     return isinstance(v, numbers.Integral) and not isinstance(v, bool)
 
 
+def _race(race: Any) -> bool | str:
+    """``race`` as :func:`._restarts.run_restarts` takes it (True, False or "topics")."""
+    return "topics" if isinstance(race, str) else bool(race)
+
+
 class TopicNMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     """Sparse non-negative matrix factorization X ~ W H with L1/L2 penalties.
 
@@ -110,12 +115,16 @@ class TopicNMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         10 (the bundled corpus, planted ones). An iteration that would raise the
         objective is discarded, so the loss history does not rise (up to
         rounding). Only ``optimizer="hals"`` uses it.
-    race : bool, default=True
+    race : bool or "topics", default=True
         Racing between restarts (see :mod:`topicmf.factorize._racing`): one
         runs to convergence, the others get a short budget, only the most
         promising continue. Stopped restarts have ``restart_converged_``
-        False. Set False to run every restart to convergence (e.g. to measure
-        topic stability across restarts, as :func:`topicmf.discover` does).
+        False. ``"topics"`` (what :func:`topicmf.discover` uses to measure
+        topic stability across restarts): the others run until their topics
+        stop changing (:mod:`topicmf.factorize._settling`), which counts as
+        converged in ``restart_converged_``, and those ahead of the first
+        restart at equal iterations run on to convergence. False: every
+        restart runs to convergence.
     dtype : {"float64", "float32"}, default="float64"
     random_state : int, Generator, RandomState or None, default=None
     n_jobs : int, optional
@@ -146,6 +155,8 @@ class TopicNMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
     restart_components_ : list of ndarray, each (n_topics, n_terms)
         H of every restart (for topic stability).
     restart_converged_ : ndarray of bool, shape (n_restarts,)
+        Whether each restart met its stopping rule: the loss tolerance, or
+        (``race="topics"``, challengers) topics that stopped changing.
     restart_n_iter_ : ndarray of int, shape (n_restarts,)
     best_restart_ : int
         ``argmin(restart_losses_)``.
@@ -238,9 +249,10 @@ class TopicNMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
                 raise _err(name, f"an int >= {lo}", v)
         if not isinstance(self.tol, numbers.Real) or isinstance(self.tol, bool) or not self.tol >= 0:
             raise _err("tol", "a float >= 0", self.tol)
-        for name in ("race", "extrapolate"):
-            if not isinstance(getattr(self, name), (bool, np.bool_)):
-                raise _err(name, "True or False", getattr(self, name))
+        if not isinstance(self.extrapolate, (bool, np.bool_)):
+            raise _err("extrapolate", "True or False", self.extrapolate)
+        if not (isinstance(self.race, (bool, np.bool_)) or (isinstance(self.race, str) and self.race == "topics")):
+            raise _err("race", "True, False or 'topics'", self.race)
         try:
             dtype_name = np.dtype(self.dtype).name
         except TypeError:
@@ -319,7 +331,7 @@ class TopicNMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
 
             bar = tqdm(desc=f"TopicNMF k={k}", unit="restart", leave=False, disable=None)
         try:
-            results = run_restarts(X, XT, starts, settings, n_jobs=n_jobs, race=bool(self.race),
+            results = run_restarts(X, XT, starts, settings, n_jobs=n_jobs, race=_race(self.race),
                                    progress=(bar.update if bar is not None else None))
         finally:
             if bar is not None:
@@ -345,7 +357,7 @@ class TopicNMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         self.loss_history_ = np.asarray(r.loss_history, dtype=np.float64)
         self.restart_losses_ = losses
         self.restart_components_ = [np.ascontiguousarray(x.Ht.T) for x in results if x.Ht is not None]
-        self.restart_converged_ = np.array([x.converged for x in results])
+        self.restart_converged_ = np.array([x.converged or x.settled for x in results])
         self.restart_n_iter_ = np.array([x.n_iter for x in results], dtype=np.int64)
         self.best_restart_ = best
         self.reconstruction_err_ = float(_reconstruction_err(X, W, H))

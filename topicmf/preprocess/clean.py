@@ -7,7 +7,7 @@ cleaner removes two kinds of it:
 
 - **Syntax debris**, recognisable in one document, by a registry of rule
   families (:data:`RULE_NAMES`, applied in that order): ``code_blocks``,
-  ``reply_headers``, ``stack_traces``, ``log_lines``, ``urls``, ``emails``,
+  ``reply_headers``, ``runtime_frames``, ``stack_traces``, ``log_lines``, ``urls``, ``emails``,
   ``mentions``, ``paths``, ``markup``, ``tex``, ``numbers``. Removed debris
   becomes a space, so words are never glued; ordinary prose passes through
   unchanged apart from whitespace (runs of spaces become one, at most one
@@ -116,6 +116,7 @@ __all__ = [
     "RULE_NAMES",
     "STATS_TOP_LINES",
     "TextCleaner",
+    "merge_stats",
     "normalize_line",
 ]
 
@@ -285,6 +286,21 @@ _REPLY_HEADER_PASSES = (
     # two or more consecutive header lines ("From: ... / Sent: ... / To: ...")
     _P(rf"(?:^[ \t>]*(?:{'|'.join(_HEADER_NAMES)}):[^\n]{{0,1000}}\n?){{2,}}", _header_block,
        trigger=("From:", "Sent:", "To:", "Subject:", "Date:", "Newsgroups:"), flags=re.MULTILINE),
+)
+
+# -- frames of the Java runtime and test frameworks only ---------------------------
+
+#: Packages of the JVM's runtime and of test frameworks: frames of these are the same in
+#: every project's stack traces (reflection, RPC plumbing, JUnit), while a project's own frames
+#: (``org.apache.hadoop.hdfs...``) name what the report is about.
+_RUNTIME_PACKAGES = (r"(?:java|javax|sun|jdk|com\.sun|org\.junit|junit|org\.eclipse\.jetty|org\.mortbay|scala|"
+                     r"clojure|org\.testng|org\.apache\.maven\.surefire|org\.codehaus\.groovy)")
+_RUNTIME_FRAME_PASSES = (
+    # "at sun.reflect.NativeMethodAccessorImpl.invoke0(Native Method)", with or without "at", quoted or not
+    _P(rf"^[ \t>]*(?:at[ \t]+)?{_RUNTIME_PACKAGES}\.[\w$.<>-]+\([^)\n]{{0,200}}\)[ \t]*$",
+       trigger=("java", "sun.", "jdk.", "junit", "jetty", "mortbay", "scala.", "clojure.", "testng", "surefire",
+                "groovy"), flags=re.MULTILINE),
+    _P(r"^[ \t>]*\.\.\. \d+ more[ \t]*$", trigger=("... ",), flags=re.MULTILINE),
 )
 
 # -- stack traces ------------------------------------------------------------
@@ -490,6 +506,7 @@ _NUMBER_PASSES = (
 _RULES: tuple[_Rule, ...] = (
     _Rule("code_blocks", (_FunctionPass(_remove_code_blocks, ("{code", "{noformat", "```", "~~~")),)),
     _Rule("reply_headers", _REPLY_HEADER_PASSES),
+    _Rule("runtime_frames", _RUNTIME_FRAME_PASSES),
     _Rule("stack_traces", _STACK_TRACE_PASSES),
     _Rule("log_lines", _LOG_PASSES),
     _Rule("urls", _URL_PASSES),
@@ -564,8 +581,14 @@ class TextCleaner(TransformerMixin, BaseEstimator):
         ``-----Original Message-----``, ``In article <...> ... writes:``,
         ``... wrote:`` lines, and blocks of two or more mail/news header lines
         (``From:``, ``Sent:``, ``To:``, ...; the subject's text is kept).
+    runtime_frames : bool, default=True
+        Stack-trace frames of the Java runtime and test frameworks only
+        (``at sun.reflect...``, ``java.``, ``javax.``, ``jdk.``, ``org.junit.``,
+        Jetty, Scala, Clojure, Groovy, TestNG, Surefire) and ``... 12 more``:
+        the same in every project's traces, where a project's own frames name
+        its packages. What :func:`topicmf.pipeline.default_vectorizer` applies.
     stack_traces : bool, default=True
-        Java frames (``at org.foo.Bar.baz(Bar.java:12)``), ``Caused by: ...``,
+        Every Java frame (``at org.foo.Bar.baz(Bar.java:12)``), ``Caused by: ...``,
         ``... 12 more``, the exception line heading a trace, Python
         ``Traceback`` and ``File "x.py", line 3, in f`` lines (with the source
         line below), JVM thread-dump lines.
@@ -636,6 +659,7 @@ class TextCleaner(TransformerMixin, BaseEstimator):
         mode: Mode = "auto",
         code_blocks: bool = True,
         reply_headers: bool = True,
+        runtime_frames: bool = True,
         stack_traces: bool = True,
         log_lines: bool = True,
         urls: bool = True,
@@ -653,6 +677,7 @@ class TextCleaner(TransformerMixin, BaseEstimator):
         self.mode = mode
         self.code_blocks = code_blocks
         self.reply_headers = reply_headers
+        self.runtime_frames = runtime_frames
         self.stack_traces = stack_traces
         self.log_lines = log_lines
         self.urls = urls
@@ -863,6 +888,7 @@ class TextCleaner(TransformerMixin, BaseEstimator):
                 f"TextCleaner: field 'version' must be {CLEANER_FORMAT_VERSION}; got {_short(d['version'])}.")
         params = d["params"]
         _expect(isinstance(params, dict), "TextCleaner: field 'params' must be a dict.")
+        params = {"runtime_frames": False, **params}  # saved before the family existed: it did not apply
         _check_keys(params, set(_PARAM_CHECKS), "params")
         _check_params(params, prefix="params.")
         cleaner = cls(**params)
@@ -898,7 +924,11 @@ class TextCleaner(TransformerMixin, BaseEstimator):
         n_docs = fitted["n_documents_"]
         _expect(_is_int(n_docs) and 1 <= n_docs <= _MAX_INT,
                 f"TextCleaner: field 'fitted.n_documents_' must be an int >= 1; got {_short(n_docs)}.")
-        stats = _check_stats(fitted["stats_"])
+        raw_stats = fitted["stats_"]
+        if isinstance(raw_stats, dict) and isinstance(raw_stats.get("rules"), dict) \
+                and "runtime_frames" not in raw_stats["rules"]:  # saved before the family existed
+            raw_stats = {**raw_stats, "rules": {**raw_stats["rules"], "runtime_frames": dict(_NO_MATCHES)}}
+        stats = _check_stats(raw_stats)
 
         cleaner.active_rules_ = list(active)
         cleaner.boilerplate_lines_ = list(lines)
@@ -1059,6 +1089,40 @@ _BOILERPLATE_STAT_CHECKS = {
     "characters": lambda v: _is_int(v) and 0 <= v <= _MAX_INT,
     "character_share": lambda v: _is_number(v) and 0.0 <= v <= 1.0,
 }
+
+
+_NO_MATCHES = {"active": False, "documents_matched": 0, "documents": 0, "characters": 0, "character_share": 0.0}
+
+
+def merge_stats(parts: list[dict]) -> dict:
+    """``stats_`` of one fit on a whole corpus, from the fits on its parts.
+
+    For cleaners that decide nothing from the corpus (``mode="on"``, no
+    boilerplate), such as those fitted partition by partition on a Dask
+    cluster: every count is a sum, every share is recomputed from the sums.
+
+    Raises
+    ------
+    ValueError
+        ``parts`` is empty or one of them learned boilerplate lines.
+    """
+    _expect(bool(parts), "TextCleaner.merge_stats: no parts.")
+    _expect(all(p["boilerplate"]["lines"] == 0 for p in parts),
+            "TextCleaner.merge_stats: parts with boilerplate lines cannot be merged (boilerplate is corpus-wide).")
+    n_chars = sum(int(p["n_characters"]) for p in parts)
+    denom = max(n_chars, 1)
+    removed = sum(round(float(p["characters_removed_share"]) * max(int(p["n_characters"]), 1)) for p in parts)
+    rules = {}
+    for r in RULE_NAMES:
+        entries = [p["rules"][r] for p in parts]
+        chars = sum(int(e["characters"]) for e in entries)
+        rules[r] = {"active": any(e["active"] for e in entries),
+                    "documents_matched": sum(int(e["documents_matched"]) for e in entries),
+                    "documents": sum(int(e["documents"]) for e in entries),
+                    "characters": chars, "character_share": chars / denom}
+    return {"n_documents": sum(int(p["n_documents"]) for p in parts), "n_characters": n_chars,
+            "characters_removed_share": removed / denom, "rules": rules,
+            "boilerplate": {"lines": 0, "documents": 0, "characters": 0, "character_share": 0.0, "top_lines": []}}
 
 
 def _check_stats(stats: Any) -> dict:
