@@ -5,6 +5,7 @@ import pytest
 import scipy.sparse as sp
 
 import topicmf as tm
+from topicmf.defaults import RACE_MIN_ITER
 from topicmf.factorize import _graph
 from topicmf.factorize._backend import backend as tensor_backend
 from topicmf.factorize._backend import sparse as backend_sparse
@@ -138,7 +139,7 @@ def test_restart_bookkeeping_and_racing():
     # one goes on, up to T: at most 2.5 T iterations in all
     T = m.restart_n_iter_[0]
     assert m.restart_converged_[0]
-    budget = max(5, int(np.ceil(T / 14)))
+    budget = max(RACE_MIN_ITER, int(np.ceil(T / 14)))
     assert np.sum(m.restart_n_iter_ == budget) >= 6
     assert np.all(m.restart_n_iter_[1:] <= T)
     assert m.restart_n_iter_.sum() <= 2.5 * T
@@ -284,7 +285,7 @@ def test_racing_plan_compares_challengers_at_equal_iterations():
     from topicmf.factorize._racing import RacePlan
 
     plan = RacePlan(max_iter=100)
-    assert plan.challenger_budget(140, 8) == 10 and plan.challenger_budget(10, 8) == 5
+    assert plan.challenger_budget(140, 8) == 10 and plan.challenger_budget(10, 8) == RACE_MIN_ITER == 3
     assert RacePlan(max_iter=3).challenger_budget(140, 8) == 3  # max_iter is a hard limit
     reference = [10.0 - 0.5 * i for i in range(20)]  # its loss after 10 iterations: 5.5
     assert plan.survivors([6.0, 5.0, np.nan, 5.4], reference, 10) == [1]  # ahead, best first
