@@ -204,3 +204,15 @@ def test_discover_with_a_scikit_learn_vectorizer(tmp_path):
     report.to_csv(tmp_path)
     with pytest.raises(TypeError, match="TextVectorizer"):
         tm.save_model(report, tmp_path / "m.topicmf")
+
+
+def test_summary_names_what_cleaning_removed():
+    """discover's default cleaning (Java runtime frames): the summary says what matched, or that nothing did."""
+    corpus = tm.load_corpus("newsroom")
+    trace = ("\n\tat sun.reflect.NativeMethodAccessorImpl.invoke0(Native Method)"
+             "\n\tat java.lang.reflect.Method.invoke(Method.java:606)\n")
+    texts = [t + trace if i % 10 == 0 else t for i, t in enumerate(corpus.texts)]
+    traced = tm.discover(texts, n_topics=6, n_restarts=1)
+    assert "rules: runtime_frames (24 docs)" in traced.to_markdown()
+    plain = tm.discover(corpus, n_topics=6, n_restarts=1)
+    assert "rules: nothing matched (runtime_frames applied)" in plain.to_markdown()

@@ -374,7 +374,9 @@ def _summary_lines(s: dict[str, Any]) -> list[tuple[str, str]]:
     ]
     cleaning = s.get("cleaning")
     if cleaning:
-        rules = ", ".join(f"{r} ({v['documents']} docs)" for r, v in cleaning["rules"].items()) or "none"
+        hits = [f"{r} ({v['documents']} docs)" for r, v in cleaning["rules"].items() if v["documents"]]
+        tried = ", ".join(cleaning["rules"])
+        rules = ", ".join(hits) if hits else (f"nothing matched ({tried} applied)" if tried else "none")
         top = "; ".join(f"{line!r} ({n})" for line, n in cleaning["top_boilerplate_lines"][:5])
         rows.append(("cleaning", f"{cleaning['characters_removed_share']:.1%} of characters removed; rules: {rules}; "
                                  f"{cleaning['boilerplate_lines']} boilerplate lines in "
