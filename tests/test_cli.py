@@ -210,8 +210,8 @@ def test_language_option_reaches_the_vectorizer(monkeypatch, tmp_path, capsys):
                  "--out", str(tmp_path / "r"), "-q"]) == 130
     assert seen["vectorizer_options"] == {"language": "german", "stop_words": "auto"}
     vec = topicmf.pipeline.configured_vectorizer(240, 3, seen["vectorizer_options"])
-    assert vec.language == "german" and vec.stemmer == "snowball"  # Porter is English only
-    assert topicmf.pipeline.configured_vectorizer(240, 3, {"language": "chinese"}).stemmer == "porter"
+    assert vec.language == "german" and vec.stemmer == "snowball"  # NLTK's Snowball outside English
+    assert topicmf.pipeline.configured_vectorizer(240, 3, {"language": "chinese"}).stemmer == "pystemmer"
     capsys.readouterr()
     assert main(["discover", "newsroom", "--topics", "3", "--language", "klingon", "--out", str(tmp_path / "r")]) == 2
     assert "unknown language 'klingon'; choose from arabic," in capsys.readouterr().err

@@ -144,6 +144,7 @@ def test_missing_nltk_data_explains_install(monkeypatch, tmp_path):
     {"min_df": 2, "max_df": 0.5, "sublinear_tf": True},
     {"min_df": 0.01, "max_features": 40, "dtype": np.float32, "norm": "l1"},
     {"stemmer": "porter", "token_pattern": LETTERS_TOKEN_PATTERN, "min_token_length": 3, "numbers": "keep"},
+    {"stemmer": "pystemmer", "min_token_length": 3, "max_df": 0.3},
     {"language": "german", "max_features": 25},
 ])
 def test_unigram_counting_equals_scikit_learn_loop(settings):
@@ -169,3 +170,28 @@ def test_unigram_counting_equals_scikit_learn_loop(settings):
     labels = [surface.get(t, t) for t in reference.get_feature_names_out()]
     assert list(vec.term_labels_) == labels
     assert abs(vec.transform(texts) - X).max() < 1e-6
+
+
+def test_pystemmer_is_snowball_in_c():
+    """stemmer="pystemmer" (default_vectorizer's, English): PyStemmer's Snowball stemmer, which
+    agrees with NLTK's Snowball port except for the newer Snowball release's fixes."""
+    import Stemmer
+    from nltk.stem.snowball import SnowballStemmer
+
+    from topicmf.preprocess import make_stemmer
+
+    words = sorted({w for t in tm.load_corpus("newsroom").texts for w in normalize_text(t).split() if w.isalpha()})
+    fast, nltk = make_stemmer("pystemmer"), SnowballStemmer("english").stem
+    assert [fast(w) for w in words] == Stemmer.Stemmer("english").stemWords(words)
+    differ = [w for w in words if fast(w) != nltk(w)]
+    assert len(differ) <= 0.01 * len(words), differ
+    assert fast("added") == "add" and nltk("added") == "ad"  # one of those fixes
+    german = make_stemmer("pystemmer", language="german")
+    assert german("häuser") == SnowballStemmer("german").stem("häuser")
+    vec = tm.TextVectorizer(stemmer="pystemmer").fit(DOCS)
+    assert {"economi", "run"} <= set(vec.get_feature_names_out())
+    clone = pickle.loads(pickle.dumps(vec))  # the C stemmer is made again, not pickled
+    assert abs(clone.transform(DOCS) - vec.transform(DOCS)).max() < 1e-12
+    from topicmf.pipeline import default_vectorizer
+    assert default_vectorizer(100).stemmer == "pystemmer"
+    assert default_vectorizer(100, language="german").stemmer == "snowball"

@@ -129,8 +129,12 @@ class TextVectorizer(TransformerMixin, BaseEstimator):
         ``accents="strip"``, "für" drops "fur" and "für").
     extra_stop_words : list of str, optional
         Added to ``stop_words`` (for the CJK languages, bigrams such as "我们" work).
-    stemmer : {"snowball", "porter"} or None, default="snowball"
-        Snowball's stemmer of ``language``; ``"porter"`` is English only.
+    stemmer : {"snowball", "porter", "pystemmer"} or None, default="snowball"
+        ``"snowball"``: NLTK's Snowball stemmer of ``language``; ``"porter"``:
+        NLTK's Porter stemmer, English only; ``"pystemmer"``: the Snowball
+        stemmer of ``language`` from PyStemmer (the Snowball project's C code,
+        current release: about 5x faster, and different from NLTK's port on
+        about 0.1% of English words, e.g. "added" -> "add", not "ad").
     lemmatizer : {"wordnet"} or None, default=None
         English only. Needs NLTK's WordNet data; without it ``fit`` raises a
         ``LookupError`` that says how to install it.

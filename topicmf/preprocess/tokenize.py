@@ -73,7 +73,7 @@ def _strip_accents(word: str) -> str:
     return normalize_text(word, lowercase=False, accents="strip")
 
 
-Stemmer = Literal["snowball", "porter"]
+Stemmer = Literal["snowball", "porter", "pystemmer"]
 Lemmatizer = Literal["wordnet"]
 Numbers = Literal["drop", "keep"]
 
@@ -88,8 +88,8 @@ def check_stemming(stemmer: object, lemmatizer: object, language: object) -> Lan
         (Porter) or lemmatizer (WordNet) with another language.
     """
     lang = get_language(language)
-    if stemmer not in ("snowball", "porter", None):
-        raise ValueError(f"'stemmer' must be 'snowball', 'porter' or None; got {stemmer!r}.")
+    if stemmer not in ("snowball", "porter", "pystemmer", None):
+        raise ValueError(f"'stemmer' must be 'snowball', 'porter', 'pystemmer' or None; got {stemmer!r}.")
     if lemmatizer not in ("wordnet", None):
         raise ValueError(f"'lemmatizer' must be 'wordnet' or None; got {lemmatizer!r}.")
     if lang.snowball != "english" and (stemmer == "porter" or lemmatizer is not None):
@@ -147,6 +147,10 @@ def make_stemmer(
         from nltk.stem.porter import PorterStemmer
 
         steps.append(PorterStemmer().stem)
+    elif stemmer == "pystemmer":
+        import Stemmer as pystemmer  # PyStemmer: the Snowball project's C stemmers
+
+        steps.append(pystemmer.Stemmer(lang.snowball).stemWord)
     if not steps:
         return _identity
     stem = steps[0]
