@@ -492,6 +492,9 @@ def test_runtime_frames_keep_the_projects_own_frames():
             "\tat java.lang.reflect.Method.invoke(Method.java:606)\n"
             "> at org.junit.Assert.fail(Assert.java:88)\n"
             "javax.security.auth.Subject.doAs(Subject.java:415)\n"
+            "\tat java.base/jdk.internal.reflect.NativeMethodAccessorImpl.invoke0(Native Method)\n"
+            "\tat java.lang.Thread.run(Thread.java:748) ~[na:1.8.0_151]\n"
+            "\tat org.junit.runners.ParentRunner.run(ParentRunner.java:363) ~[junit-4.12.jar:4.12]\n"
             "\t... 12 more\n"
             "It happens on java.io reads at startup.")
     out = clean_one("runtime_frames", text)
@@ -525,3 +528,24 @@ def test_merge_stats_equals_one_fit():
     assert merged["characters_removed_share"] == pytest.approx(whole["characters_removed_share"], abs=1e-15)
     with pytest.raises(ValueError, match="boilerplate"):
         merge_stats([{**parts[0], "boilerplate": {**parts[0]["boilerplate"], "lines": 2}}])
+
+
+def test_auto_mode_counts_every_trace_for_stack_traces():
+    """runtime_frames runs after stack_traces, so a corpus whose traces are mostly runtime frames
+    still turns stack_traces on in auto mode (a project's own frames go too)."""
+    runtime = "Crash\n\tat java.lang.Thread.run(Thread.java:748)\n\tat sun.misc.Unsafe.park(Native Method)\nthanks"
+    own = "Also crashes\n\tat org.apache.hadoop.hdfs.DFSClient.open(DFSClient.java:12)\nthanks"
+    docs = [runtime] * 2 + [own] + ["Plain words here."] * 597
+    cleaner = TextCleaner(mode="auto", boilerplate=False).fit(docs)
+    assert "stack_traces" in cleaner.active_rules_
+    assert cleaner.transform_one(own) == "Also crashes\n\nthanks"
+
+
+def test_pickles_from_before_runtime_frames_still_work():
+    cleaner = only("urls").fit(["See http://example.org for details."])
+    state = cleaner.__getstate__()
+    del state["runtime_frames"]
+    old = TextCleaner.__new__(TextCleaner)
+    old.__setstate__(state)
+    assert old.runtime_frames is False and "runtime_frames=False" in repr(old)
+    assert TextCleaner.from_dict(old.to_dict()).transform(["http://x.org/a b"]) == ["b"]

@@ -361,7 +361,7 @@ def test_partitioned_vectorizing_cleans_like_fit_transform(cluster_client, tmp_p
     corpus = tm.load_corpus("newsroom")
     texts = [t + TRACE if i % 7 == 0 else t for i, t in enumerate(corpus.texts)]
     traced = tm.Corpus(texts=texts, ids=corpus.ids, labels=corpus.labels, name="traced")
-    folder = write_partitions(traced, tmp_path / "parts", [0, 60, 61, 150, 240])
+    folder = write_partitions(traced, tmp_path / "parts", [0, 60, 60, 61, 150, 240])  # part-01 is empty
     ref = default_vectorizer(240, 6)
     X_ref = ref.fit_transform(texts)
     assert ref.cleaner_.stats_["rules"]["runtime_frames"]["documents"] == 35  # every 7th document

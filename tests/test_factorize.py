@@ -433,7 +433,10 @@ def test_settling_rule():
     assert not rule.settled(1, Ht) and not rule.settled(2, Ht)  # calm once: not yet
     assert not rule.settled(3, moved + 0.5) and not rule.settled(4, moved + 0.5)  # a move resets the count
     assert rule.settled(5, moved + 0.5) and rule.done
-
+    broken = moved.copy()
+    broken[:, 1] = np.nan
+    rule = Settling(tol=1e-4, window=1, patience=1)
+    assert not rule.settled(1, broken) and not rule.settled(2, broken)  # never settled on NaN
 
 def test_race_topics_stops_challengers_when_their_topics_settle():
     """race="topics" (what discover runs): the reference converges, challengers stop once their

@@ -104,8 +104,12 @@ def discover_fit_options(model_options: dict[str, Any]) -> dict[str, Any]:
 
 def configured_vectorizer(n_documents: int, n_topics: int, options: dict[str, Any] | None = None) -> TextVectorizer:
     """:func:`default_vectorizer` changed by ``options`` (TextVectorizer settings; a
-    ``language`` among them also picks the default stemmer of that language)."""
+    ``language`` among them also picks the default stemmer of that language; a
+    ``clean`` without ``cleaner_options`` means that mode with every rule family,
+    not the default's one family)."""
     options = dict(options or {})
+    if "clean" in options:
+        options.setdefault("cleaner_options", None)
     vec = default_vectorizer(n_documents, n_topics, options.pop("language", "english"))
     return vec.set_params(**options)
 
@@ -150,8 +154,8 @@ def discover(
         Restarts (the first from NNDSVD, the others random). The first runs to
         convergence; the others until their topics stop changing
         (``race="topics"``), so the report's topic stability compares settled
-        topics at about half the cost, and any that is ahead of the first at
-        equal iterations runs on to convergence (the best loss is kept).
+        topics at about half the cost; the best one ahead of the first at equal
+        iterations (if any) runs on to convergence, and the best loss is kept.
     random_state : int or None, default=0
         Seed: the same call gives the same report.
     progress : bool, optional

@@ -1,6 +1,7 @@
 """How many topics? :func:`select_k` compares k by stability, coherence and error.
 
-For each k, several random restarts run to convergence. A k whose topics come
+For each k, several restarts run (``race="topics"``: the first to convergence, the
+others until their topics stop changing). A k whose topics come
 back the same from every restart is one the data support (Greene, O'Callaghan
 and Cunningham, "How many topics? Stability analysis for topic models", 2014);
 coherence and reconstruction error are reported beside it. The corpus is
@@ -234,7 +235,8 @@ def select_k(
         for the median k); a matrix is used as it is.
     ks : iterable of int, default=range(4, 31, 2)
     n_restarts : int, default=N_RESTARTS_SELECT_K (5)
-        Restarts per k, all run to convergence (stability compares them).
+        Restarts per k: the first to convergence, the others until their topics
+        settle (``race="topics"``; stability compares them).
     random_state : int, default=0
     n_jobs : int, optional
         Worker processes for the restarts of each k.

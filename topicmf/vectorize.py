@@ -95,7 +95,8 @@ class TextVectorizer(TransformerMixin, BaseEstimator):
         TeX, long numbers, reply headers) and boilerplate lines repeated
         across the corpus. ``"auto"`` applies a rule family only where the
         corpus shows it; ``"on"`` every family; ``"off"`` none.
-        :func:`topicmf.pipeline.default_vectorizer` uses ``"auto"``.
+        :func:`topicmf.pipeline.default_vectorizer` uses ``"on"`` with one
+        family, ``runtime_frames`` (``pipeline.DEFAULT_CLEANER_OPTIONS``).
     cleaner_options : dict, optional
         Other :class:`TextCleaner` settings (switch one family off:
         ``{"tex": False}``).

@@ -273,12 +273,12 @@ def _surface_counts(analyzer: Any) -> Counter:
 
 def _count_partition(corpus: Corpus, params: dict[str, Any], stop_words: frozenset[str]) -> TermCounts:
     analyzer = TextVectorizer(**params)._build_analyzer(stop_words)
-    n_blank = sum(1 for t in corpus.texts if not t.strip())
     texts, cleaning = corpus.texts, []
-    if params["clean"] != "off":  # mode "on" without boilerplate: the same per document wherever it runs
+    if params["clean"] != "off" and texts:  # mode "on" without boilerplate: the same wherever it runs
         cleaner = TextCleaner(mode=params["clean"], **(params["cleaner_options"] or {}))
         texts = cleaner.fit_transform(texts)
         cleaning = [cleaner.stats_]
+    n_blank = sum(1 for t in texts if not t.strip())  # after cleaning, as TextVectorizer counts them
     if analyzer.ngram_range == (1, 1):  # counted in C, stemmed once per distinct token
         T, tokens = count_tokens(texts, analyzer.tokens)
         token_terms = analyzer.terms_of(tokens)

@@ -1,7 +1,7 @@
 """``discover`` on a Dask cluster: partition files -> vocabulary -> row blocks -> fit -> report.
 
 The stages are :func:`topicmf.discover`'s, with the same defaults
-(:func:`topicmf.pipeline.default_vectorizer`, all restarts to convergence,
+(:func:`topicmf.pipeline.default_vectorizer`, restarts raced with ``race="topics"``,
 ``sparsity=DISCOVER_SPARSITY``), so the same documents give the same report.
 Reading, vectorizing and fitting run on the workers; the report's
 document-level tables are built in this process, from the corpus, X and W

@@ -67,6 +67,9 @@ class Settling:
         """Called after iteration ``it`` with the current Ht, shape (n_terms, n_topics)."""
         if it % self.window:
             return False
+        if not np.isfinite(Ht).all():  # never "settled" on non-finite factors (the solver stops on them)
+            self.calm, self.snapshot = 0, None
+            return False
         U = _directions(Ht)
         previous, self.snapshot = self.snapshot, U
         if previous is None or previous.shape != U.shape:

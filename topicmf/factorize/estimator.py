@@ -122,8 +122,9 @@ class TopicNMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         False. ``"topics"`` (what :func:`topicmf.discover` uses to measure
         topic stability across restarts): the others run until their topics
         stop changing (:mod:`topicmf.factorize._settling`), which counts as
-        converged in ``restart_converged_``, and those ahead of the first
-        restart at equal iterations run on to convergence. False: every
+        converged in ``restart_converged_``, and the best of those ahead of the
+        first restart at equal iterations (one per ``RACE_SURVIVOR_EVERY``
+        challengers, at least one) runs on to convergence. False: every
         restart runs to convergence.
     dtype : {"float64", "float32"}, default="float64"
     random_state : int, Generator, RandomState or None, default=None

@@ -7,7 +7,7 @@ cleaner removes two kinds of it:
 
 - **Syntax debris**, recognisable in one document, by a registry of rule
   families (:data:`RULE_NAMES`, applied in that order): ``code_blocks``,
-  ``reply_headers``, ``runtime_frames``, ``stack_traces``, ``log_lines``, ``urls``, ``emails``,
+  ``reply_headers``, ``stack_traces``, ``runtime_frames``, ``log_lines``, ``urls``, ``emails``,
   ``mentions``, ``paths``, ``markup``, ``tex``, ``numbers``. Removed debris
   becomes a space, so words are never glued; a document that nothing matched
   passes through unchanged (CRLF becomes LF), and in one that was cleaned the
@@ -310,7 +310,9 @@ def _may_hold_runtime_frames(text: str) -> bool:
 
 _RUNTIME_FRAME_PASSES = (
     # "at sun.reflect.NativeMethodAccessorImpl.invoke0(Native Method)", with or without "at", quoted or not
-    _P(rf"^[ \t>]*(?:at[ \t]+)?{_RUNTIME_PACKAGES}\.[\w$.<>-]+\([^)\n]{{0,200}}\)[ \t]*$",
+    # Java 9+ module and class-loader prefixes ("java.base/", "app//") and "~[jar:1.0]" suffixes too
+    _P(rf"^[ \t>]*(?:at[ \t]+)?(?:[\w.$-]{{1,200}}(?:@[\w.-]{{1,100}})?/{{1,2}})?{_RUNTIME_PACKAGES}\.[\w$.<>-]+"
+       rf"\([^)\n]{{0,200}}\)(?:[ \t]*~?\[[^\]\n]{{0,300}}\])?[ \t]*$",
        trigger=_may_hold_runtime_frames, flags=re.MULTILINE),
     _P(r"^[ \t>]*\.\.\. \d+ more[ \t]*$", trigger=("... ",), flags=re.MULTILINE),
 )
@@ -518,8 +520,8 @@ _NUMBER_PASSES = (
 _RULES: tuple[_Rule, ...] = (
     _Rule("code_blocks", (_FunctionPass(_remove_code_blocks, ("{code", "{noformat", "```", "~~~")),)),
     _Rule("reply_headers", _REPLY_HEADER_PASSES),
-    _Rule("runtime_frames", _RUNTIME_FRAME_PASSES),
     _Rule("stack_traces", _STACK_TRACE_PASSES),
+    _Rule("runtime_frames", _RUNTIME_FRAME_PASSES),  # after stack_traces: with both, auto mode counts every trace
     _Rule("log_lines", _LOG_PASSES),
     _Rule("urls", _URL_PASSES),
     _Rule("emails", _EMAIL_PASSES),
@@ -966,6 +968,7 @@ class TextCleaner(TransformerMixin, BaseEstimator):
         return state
 
     def __setstate__(self, state: dict) -> None:
+        state = {"runtime_frames": False, **state}  # pickled before the family existed: it did not apply
         self.__dict__.update(state)
         if "boilerplate_lines_" in state:
             self._boilerplate_set = frozenset(state["boilerplate_lines_"])
