@@ -578,7 +578,8 @@ documents with a share below the threshold are flagged as low confidence.
 <b>Coherence</b> (NPMI, from -1 to 1) measures how often a topic's top terms appear in the same
 documents of this corpus: above 0 they co-occur more than by chance.
 <b>Stability</b> compares this topic with the best-matching topic of every other random restart
-(cosine similarity of term weights; 1.0 means every restart found the same topic). Topics with
+(cosine similarity of term weights; 1.0 means every restart found the same topic; a restart
+that only serves this comparison stops once its topics stop changing). Topics with
 low stability depend on the random start and deserve caution; <i>reproduced</i> counts the
 restarts that found it with similarity above 0.8. The <i>relative reconstruction error</i> of
 TF-IDF text is typically 0.8-0.97: a few topics summarise, they do not reproduce, every word.</p>
