@@ -460,3 +460,26 @@ def test_race_topics_stops_challengers_when_their_topics_settle():
     np.testing.assert_array_equal(again.restart_n_iter_, fast.restart_n_iter_)
     with pytest.raises(ValueError, match="'race' must be True, False or 'topics'"):
         tm.TopicNMF(6, race="fast").fit(X)
+
+
+def test_sparsity_calibration_and_restart_0_share_one_nndsvd(monkeypatch):
+    """The L1 calibration reads restart 0's NNDSVD start, made once (a randomized SVD of X is
+    the costliest part of a start on a large corpus)."""
+    import topicmf.factorize._restarts as restarts
+    from topicmf.factorize._init import calibrated_l1, nndsvd_init
+
+    X = tm.TextVectorizer(min_df=2).fit_transform(tm.load_corpus("newsroom"))
+    calls = []
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return nndsvd_init(*args, **kwargs)
+
+    monkeypatch.setattr(restarts, "nndsvd_init", counted)
+    m = tm.TopicNMF(6, n_restarts=3, sparsity=0.1, random_state=0).fit(X)
+    assert len(calls) == 1
+    start0 = restarts.make_starts(6, 3, "nndsvd", 0, "float64")[0]
+    assert m.l1_W_ == calibrated_l1(X, 6, 0.1, start=start0.realize(X))[0] > 0
+    calls.clear()
+    tm.TopicNMF(6, n_restarts=3, sparsity=0.1, random_state=0, dtype="float32").fit(X)
+    assert len(calls) == 2  # restart 0 starts in float32; the calibration reads a float64 one

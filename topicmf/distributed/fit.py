@@ -136,15 +136,15 @@ def fit_estimator(model: TopicNMF, blocks: RowBlocks, *, checkpoint_every: int =
         _check(model, blocks)
     except ValueError as exc:
         raise ValueError(f"{caller}: {exc}") from None
+    starts = make_starts(model._k, model.n_restarts, model.init, model.random_state, blocks.dtype)
     rel_l1_W, rel_l2_H = calibrated_l1_blocks(blocks, model._k, float(getattr(model, "sparsity", 0.0) or 0.0),
-                                              model.random_state)
+                                              model.random_state, starts=starts)
     settings = Settings(
         optimizer="hals", dtype=blocks.dtype, l1_W=float(model.l1_W) + rel_l1_W, l1_H=float(model.l1_H),
         l2_W=float(model.l2_W), l2_H=float(model.l2_H) + rel_l2_H, inner_sweeps=int(model.inner_sweeps),
         max_iter=int(model.max_iter), tol=float(model.tol), n_threads=int(model.n_threads or 1),
         extrapolate=bool(model.extrapolate),
     )
-    starts = make_starts(model._k, model.n_restarts, model.init, model.random_state, settings.dtype)
     executor = PartitionedExecutor(checkpoint_every, max_recoveries, callback, model.n_threads)
     results = run_restarts(blocks, None, starts, settings, executor=executor, race=_race(model.race))
     W = _set_fitted(model, blocks, results, settings, executor, caller)

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ..factorize._restarts import Start
+from ..factorize._restarts import Start, calibration_start
 from .blocks import RowBlocks
 from .init import random_scale
 from .nndsvd import nndsvd_start
@@ -91,13 +91,14 @@ def distributed_median(client: Any, sorted_parts: list[Any]) -> float:
 
 
 def calibrated_l1_blocks(blocks: RowBlocks, n_topics: int, sparsity: float, random_state: Any = None,
-                         workers: list[str | None] | None = None) -> tuple[float, float]:
-    """``(l1_W, l2_H)`` of :func:`topicmf.factorize._init.calibrated_l1`, on row blocks."""
+                         workers: list[str | None] | None = None, starts: list[Start] | None = None
+                         ) -> tuple[float, float]:
+    """``(l1_W, l2_H)`` of :func:`topicmf.factorize._init.calibrated_l1`, on row blocks, from the
+    same NNDSVD start as on one machine (:func:`topicmf.factorize._restarts.calibration_start`)."""
     if sparsity <= 0:
         return 0.0, 0.0
     client = blocks.client
-    seed = int(random_state) if isinstance(random_state, (int, np.integer)) else 0
-    start = Start(0, "nndsvd", np.random.default_rng(seed), n_topics, "float64")
+    start = calibration_start(starts or [], n_topics, random_state)
     workers = blocks.locations() if workers is None else workers
     W0, Ht0 = nndsvd_start(blocks, start, workers)
     threshold = random_scale(blocks, n_topics) * 0.01 * 1.5

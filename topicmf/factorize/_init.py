@@ -63,7 +63,8 @@ def nndsvd_init(X: sp.csr_matrix, n_topics: int, rng: np.random.Generator, dtype
 
 
 def calibrated_l1(X: sp.csr_matrix, n_topics: int, sparsity: float,
-                  random_state: object = None) -> tuple[float, float]:
+                  random_state: object = None,
+                  start: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[float, float]:
     """``(l1_W, l2_H)`` for a relative sparsity, from the NNDSVD start (W0, H0).
 
     HALS sets ``w_ij <- max(0, w_ij - (g_ij + l1) / B_jj)`` with ``B = H H^T``, so an
@@ -72,13 +73,16 @@ def calibrated_l1(X: sp.csr_matrix, n_topics: int, sparsity: float,
     excluded). An L1 penalty on W alone would let the fit shrink W and grow H
     until the penalty vanishes; ``l2_H = l1_W * sum(W0) / ||H0||^2`` makes the
     start's balance of scale between W and H the optimal one, so the penalty
-    keeps its meaning. ``(0, 0)`` when ``sparsity`` is 0. Deterministic for a
-    given X (the SVD's seed comes from ``random_state``).
+    keeps its meaning. ``(0, 0)`` when ``sparsity`` is 0. ``start``: the NNDSVD
+    start ``(W0, Ht0)`` in float64 when it is already made (``TopicNMF`` passes
+    restart 0's); else one is made with a seed from ``random_state``.
     """
     if sparsity <= 0:
         return 0.0, 0.0
-    seed = int(random_state) if isinstance(random_state, (int, np.integer)) else 0
-    W, Ht = nndsvd_init(X, n_topics, np.random.default_rng(seed), np.float64)
+    if start is None:
+        seed = int(random_state) if isinstance(random_state, (int, np.integer)) else 0
+        start = nndsvd_init(X, n_topics, np.random.default_rng(seed), np.float64)
+    W, Ht = start
     fill = _scale(X, n_topics) * 0.01
     W = np.where(W > fill * 1.5, W, 0.0)
     Ht = np.where(Ht > fill * 1.5, Ht, 0.0)

@@ -13,7 +13,7 @@ import dataclasses
 import logging
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -24,7 +24,7 @@ from ._init import nndsvd_init, random_init
 from ._racing import RacePlan
 from ._solver import RestartResult
 
-__all__ = ["Settings", "Start", "make_starts", "run_restarts"]
+__all__ = ["Settings", "Start", "calibration_start", "make_starts", "run_restarts"]
 
 logger = logging.getLogger(__name__)
 
@@ -38,12 +38,26 @@ class Start:
     rng: np.random.Generator
     n_topics: int
     dtype: str
+    #: factors already made (by :func:`calibration_start`'s caller), handed out once
+    made: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False, compare=False)
 
     def realize(self, X: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
         """The initial ``(W, Ht)``: the same draws however often and wherever it runs."""
+        if self.made is not None:
+            made, self.made = self.made, None
+            return made
         rng = copy.deepcopy(self.rng)
         init = nndsvd_init if self.kind == "nndsvd" else random_init
         return init(X, self.n_topics, rng, self.dtype)
+
+
+def calibration_start(starts: Sequence[Start], n_topics: int, random_state: Any) -> Start:
+    """The NNDSVD start the L1 calibration reads (``sparsity``): restart 0's own when it is
+    NNDSVD, so one randomized SVD serves both, else one seeded by ``random_state``."""
+    if starts and starts[0].kind == "nndsvd":
+        return Start(0, "nndsvd", starts[0].rng, n_topics, "float64")
+    seed = int(random_state) if isinstance(random_state, (int, np.integer)) else 0
+    return Start(0, "nndsvd", np.random.default_rng(seed), n_topics, "float64")
 
 
 def make_starts(n_topics: int, n_restarts: int, init: str, random_state: Any, dtype: str) -> list[Start]:

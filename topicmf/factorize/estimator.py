@@ -17,7 +17,7 @@ from ..defaults import INIT, INNER_SWEEPS, MAX_ITER, N_RESTARTS, N_TOPICS, TOL
 from ._backend import backend_info
 from ._executor import Settings
 from ._init import calibrated_l1
-from ._restarts import make_starts, run_restarts
+from ._restarts import calibration_start, make_starts, run_restarts
 from ._solver import get_solver
 from ._threads import choose_threads
 from .optimizers import names as optimizer_names
@@ -315,16 +315,23 @@ class TopicNMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         t0 = time.perf_counter()
         XT = X.T.tocsr()
         n_jobs = min(self._n_jobs(), self.n_restarts)
-        rel_l1_W, rel_l2_H = calibrated_l1(X, k, float(self.sparsity), self.random_state)
+        dtype_name = np.dtype(self.dtype).name
+        starts = make_starts(k, self.n_restarts, self.init, self.random_state, dtype_name)
+        rel_l1_W = rel_l2_H = 0.0
+        if float(self.sparsity) > 0:  # calibrated on restart 0's NNDSVD start, made once for both
+            start0 = calibration_start(starts, k, self.random_state)
+            W0, Ht0 = start0.realize(X)
+            if starts[0].kind == "nndsvd" and starts[0].dtype == "float64":
+                starts[0].made = (W0, Ht0)
+            rel_l1_W, rel_l2_H = calibrated_l1(X, k, float(self.sparsity), self.random_state, start=(W0, Ht0))
         settings = Settings(
-            optimizer=self.optimizer, dtype=np.dtype(self.dtype).name,
+            optimizer=self.optimizer, dtype=dtype_name,
             l1_W=float(self.l1_W) + rel_l1_W, l1_H=float(self.l1_H), l2_W=float(self.l2_W),
             l2_H=float(self.l2_H) + rel_l2_H,
             inner_sweeps=int(self.inner_sweeps), max_iter=int(self.max_iter), tol=float(self.tol),
             n_threads=choose_threads(self.n_threads, n_jobs, work=float(X.nnz) * k),
             extrapolate=bool(self.extrapolate),
         )
-        starts = make_starts(k, self.n_restarts, self.init, self.random_state, settings.dtype)
         compile_seconds = get_solver(settings.optimizer, settings.dtype).compile()
         bar = None
         if self.verbose:
