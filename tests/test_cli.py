@@ -211,7 +211,7 @@ def test_language_option_reaches_the_vectorizer(monkeypatch, tmp_path, capsys):
     assert seen["vectorizer_options"] == {"language": "german", "stop_words": "auto"}
     vec = topicmf.pipeline.configured_vectorizer(240, 3, seen["vectorizer_options"])
     assert vec.language == "german" and vec.stemmer == "snowball"  # NLTK's Snowball outside English
-    assert topicmf.pipeline.configured_vectorizer(240, 3, {"language": "chinese"}).stemmer == "pystemmer"
+    assert topicmf.pipeline.configured_vectorizer(240, 3, {"language": "chinese"}).stemmer == "porter"
     assert topicmf.pipeline.configured_vectorizer(240, 3, {"clean": "auto"}).cleaner_options is None  # every family
     default = topicmf.pipeline.configured_vectorizer(240, 3, {})
     assert default.cleaner_options == topicmf.pipeline.DEFAULT_CLEANER_OPTIONS

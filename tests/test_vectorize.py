@@ -173,8 +173,8 @@ def test_unigram_counting_equals_scikit_learn_loop(settings):
 
 
 def test_pystemmer_is_snowball_in_c():
-    """stemmer="pystemmer" (default_vectorizer's, English): PyStemmer's Snowball stemmer, which
-    agrees with NLTK's Snowball port except for the newer Snowball release's fixes."""
+    """stemmer="pystemmer": PyStemmer's Snowball stemmer, which agrees with NLTK's Snowball port
+    except for the newer Snowball release's fixes."""
     import Stemmer
     from nltk.stem.snowball import SnowballStemmer
 
@@ -192,6 +192,3 @@ def test_pystemmer_is_snowball_in_c():
     assert {"economi", "run"} <= set(vec.get_feature_names_out())
     clone = pickle.loads(pickle.dumps(vec))  # the C stemmer is made again, not pickled
     assert abs(clone.transform(DOCS) - vec.transform(DOCS)).max() < 1e-12
-    from topicmf.pipeline import default_vectorizer
-    assert default_vectorizer(100).stemmer == "pystemmer"
-    assert default_vectorizer(100, language="german").stemmer == "snowball"
