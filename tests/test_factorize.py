@@ -479,7 +479,7 @@ def test_sparsity_calibration_and_restart_0_share_one_nndsvd(monkeypatch):
     m = tm.TopicNMF(6, n_restarts=3, sparsity=0.1, random_state=0).fit(X)
     assert len(calls) == 1
     start0 = restarts.make_starts(6, 3, "nndsvd", 0, "float64")[0]
-    assert m.l1_W_ == calibrated_l1(X, 6, 0.1, start=start0.realize(X))[0] > 0
+    assert m.l1_W_ == calibrated_l1(X, 6, 0.1, start0.realize(X))[0] > 0
     calls.clear()
     tm.TopicNMF(6, n_restarts=3, sparsity=0.1, random_state=0, dtype="float32").fit(X)
     assert len(calls) == 2  # restart 0 starts in float32; the calibration reads a float64 one

@@ -12,7 +12,6 @@ from __future__ import annotations
 import numbers
 import re
 import warnings
-from collections import Counter
 from collections.abc import Iterable
 from typing import Any, Literal
 
@@ -25,7 +24,7 @@ from sklearn.utils.validation import check_is_fitted
 from .corpora import Corpus
 from .preprocess.cjk import CJK_SCRIPT
 from .preprocess.clean import TextCleaner
-from .preprocess.counts import count_tokens, limit_features, surface_labels, term_counts
+from .preprocess.counts import count_unigrams, limit_features, surface_labels
 from .preprocess.languages import DEFAULT_LANGUAGE
 from .preprocess.normalize import Accents
 from .preprocess.stopwords import STOP_WORD_NAMES, resolve_stop_words
@@ -397,10 +396,7 @@ class TextVectorizer(TransformerMixin, BaseEstimator):
         Returns X, the fitted ``TfidfVectorizer`` (for ``transform``) and the
         stem -> surface-word labels.
         """
-        dtype = np.dtype(self.dtype).type
-        T, tokens = count_tokens(texts, analyzer.tokens)
-        token_terms = analyzer.terms_of(tokens)
-        C, terms, token_column = term_counts(T, token_terms, dtype)
+        C, terms, surface_counts = count_unigrams(texts, analyzer, np.dtype(self.dtype).type)
         if not terms:
             raise ValueError("empty vocabulary; perhaps the documents only contain stop words")
         df = np.bincount(C.indices, minlength=C.shape[1])
@@ -416,10 +412,7 @@ class TextVectorizer(TransformerMixin, BaseEstimator):
         X = transformer.fit_transform(C)
         tfidf = self._make_tfidf(analyzer, {terms[j]: i for i, j in enumerate(kept)})
         tfidf.idf_ = transformer.idf_
-        occurrences = np.bincount(T.indices, weights=T.data, minlength=len(tokens))
-        surface = surface_labels(Counter({(token_terms[j], tokens[j]): int(occurrences[j])
-                                          for j in np.flatnonzero(token_column >= 0)}))
-        return X, tfidf, surface
+        return X, tfidf, surface_labels(surface_counts)
 
     def _warn_unsegmented(self, analyzer: Analyzer) -> None:
         """Warn about a script written without spaces that the analyzer could not split into words."""

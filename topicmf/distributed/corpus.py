@@ -42,7 +42,7 @@ import pandas as pd
 from ..corpora import Corpus, CorpusInputError
 from ..partitions import PARTITION_SUFFIXES, concat_corpora, partition_names, partition_paths, read_partition
 from ..preprocess.clean import TextCleaner, merge_stats
-from ..preprocess.counts import count_tokens, limit_features, smooth_idf, surface_labels, term_counts
+from ..preprocess.counts import count_unigrams, limit_features, smooth_idf, surface_labels
 from ..vectorize import TextVectorizer
 from . import _dask
 from .blocks import RowBlock, RowBlocks, consecutive_groups, home_of, make_block
@@ -280,13 +280,9 @@ def _count_partition(corpus: Corpus, params: dict[str, Any], stop_words: frozens
         cleaning = [cleaner.stats_]
     n_blank = sum(1 for t in texts if not t.strip())  # after cleaning, as TextVectorizer counts them
     if analyzer.ngram_range == (1, 1):  # counted in C, stemmed once per distinct token
-        T, tokens = count_tokens(texts, analyzer.tokens)
-        token_terms = analyzer.terms_of(tokens)
-        C, terms, token_column = term_counts(T, token_terms)
+        C, terms, surface = count_unigrams(texts, analyzer)
         df = Counter(dict(zip(terms, np.bincount(C.indices, minlength=len(terms)).tolist())))
         tf = Counter(dict(zip(terms, np.asarray(C.sum(axis=0)).ravel().astype(np.int64).tolist())))
-        occurrences = np.bincount(T.indices, weights=T.data, minlength=len(tokens))
-        surface = Counter({(token_terms[j], tokens[j]): int(occurrences[j]) for j in np.flatnonzero(token_column >= 0)})
         return TermCounts(len(corpus), +df, +tf, surface, n_blank, cleaning)
     analyzer.start_recording()
     df, tf = Counter(), Counter()

@@ -63,9 +63,8 @@ def nndsvd_init(X: sp.csr_matrix, n_topics: int, rng: np.random.Generator, dtype
 
 
 def calibrated_l1(X: sp.csr_matrix, n_topics: int, sparsity: float,
-                  random_state: object = None,
-                  start: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[float, float]:
-    """``(l1_W, l2_H)`` for a relative sparsity, from the NNDSVD start (W0, H0).
+                  start: tuple[np.ndarray, np.ndarray]) -> tuple[float, float]:
+    """``(l1_W, l2_H)`` for a relative sparsity, from the NNDSVD start ``start = (W0, Ht0)``.
 
     HALS sets ``w_ij <- max(0, w_ij - (g_ij + l1) / B_jj)`` with ``B = H H^T``, so an
     L1 weight compares with ``w_ij * B_jj``: ``l1_W`` is ``sparsity`` times the
@@ -73,15 +72,11 @@ def calibrated_l1(X: sp.csr_matrix, n_topics: int, sparsity: float,
     excluded). An L1 penalty on W alone would let the fit shrink W and grow H
     until the penalty vanishes; ``l2_H = l1_W * sum(W0) / ||H0||^2`` makes the
     start's balance of scale between W and H the optimal one, so the penalty
-    keeps its meaning. ``(0, 0)`` when ``sparsity`` is 0. ``start``: the NNDSVD
-    start ``(W0, Ht0)`` in float64 when it is already made (``TopicNMF`` passes
-    restart 0's); else one is made with a seed from ``random_state``.
+    keeps its meaning. ``(0, 0)`` when ``sparsity`` is 0. ``start`` is in float64
+    (``TopicNMF`` passes restart 0's, see ``_restarts.calibration_start``).
     """
     if sparsity <= 0:
         return 0.0, 0.0
-    if start is None:
-        seed = int(random_state) if isinstance(random_state, (int, np.integer)) else 0
-        start = nndsvd_init(X, n_topics, np.random.default_rng(seed), np.float64)
     W, Ht = start
     fill = _scale(X, n_topics) * 0.01
     W = np.where(W > fill * 1.5, W, 0.0)

@@ -323,7 +323,7 @@ class TopicNMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             W0, Ht0 = start0.realize(X)
             if starts[0].kind == "nndsvd" and starts[0].dtype == "float64":
                 starts[0].made = (W0, Ht0)
-            rel_l1_W, rel_l2_H = calibrated_l1(X, k, float(self.sparsity), self.random_state, start=(W0, Ht0))
+            rel_l1_W, rel_l2_H = calibrated_l1(X, k, float(self.sparsity), (W0, Ht0))
         settings = Settings(
             optimizer=self.optimizer, dtype=dtype_name,
             l1_W=float(self.l1_W) + rel_l1_W, l1_H=float(self.l1_H), l2_W=float(self.l2_W),

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["count_tokens", "limit_features", "smooth_idf", "surface_labels", "term_counts"]
+__all__ = ["count_tokens", "count_unigrams", "limit_features", "smooth_idf", "surface_labels", "term_counts"]
 
 
 def count_tokens(texts: Iterable[str], tokens_of: Callable[[str], list[str]]) -> tuple[sp.csr_matrix, list[str]]:
@@ -94,6 +94,33 @@ def term_counts(T: sp.csr_matrix, token_terms: Sequence[str], dtype: Any = np.fl
     C.eliminate_zeros()
     C.sort_indices()
     return C, terms, token_column
+
+
+def count_unigrams(texts: Iterable[str], analyzer: Any, dtype: Any = np.float64
+                   ) -> tuple[sp.csr_matrix, list[str], Counter]:
+    """Term counts of single words and the surface words behind each term.
+
+    Parameters
+    ----------
+    texts : iterable of str, length n_documents
+    analyzer : :class:`~topicmf.preprocess.Analyzer`
+        Its ``tokens`` (document -> tokens) and ``terms_of`` (tokens -> stems).
+    dtype : numpy float type of the counts
+
+    Returns
+    -------
+    C, terms
+        As :func:`term_counts`.
+    surface : Counter
+        ``(term, token) -> occurrences`` (the labels come from it:
+        :func:`surface_labels`).
+    """
+    T, tokens = count_tokens(texts, analyzer.tokens)
+    token_terms = analyzer.terms_of(tokens)
+    C, terms, token_column = term_counts(T, token_terms, dtype)
+    occurrences = np.bincount(T.indices, weights=T.data, minlength=len(tokens))
+    surface = Counter({(token_terms[j], tokens[j]): int(occurrences[j]) for j in np.flatnonzero(token_column >= 0)})
+    return C, terms, surface
 
 
 def limit_features(terms: list[str], df: np.ndarray, tf: np.ndarray, n_documents: int, min_df: Any,
