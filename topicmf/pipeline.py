@@ -65,7 +65,7 @@ def default_vectorizer(n_documents: int, n_topics: int = N_TOPICS, language: str
       the raw documents, diversity, NMI with the labels) it removes the one
       debris topic ("reflect, ipc, nativemethodaccessorimpl, sun, invoke, ...")
       and lifts NMI 0.364 -> 0.391 and diversity 0.985 -> 0.995, while NPMI
-      falls 0.427 -> 0.361 (the debris topic's words always co-occur, which NPMI
+      falls 0.427 -> 0.351 (the debris topic's words always co-occur, which NPMI
       rewards); the other corpora hold no such frames and are unchanged. The
       full cleaning stage (``cleaner_options=None``: URLs, paths, all stack
       traces, logs, code, markup, TeX, boilerplate) gives debris-free topics
