@@ -224,7 +224,7 @@ def _add_vectorizer_options(p: argparse.ArgumentParser) -> None:
                         "(default: 2, 3 from 1,000 documents, 5 from 10,000)")
     p.add_argument("--max-df", type=_document_frequency, default=None, metavar="N",
                    help="drop terms in more than N documents or this share of them "
-                        "(default: min(0.5, max(0.2, 1/topics)))")
+                        "(default: min(0.5, max(0.125, 1/topics)))")
     p.add_argument("--ngrams", type=_ngrams, default=None, metavar="MIN,MAX",
                    help="terms of MIN to MAX words, e.g. 1,2 (default: 1,1)")
     p.add_argument("--stop-words", type=_stop_words, default=None, metavar="LIST",

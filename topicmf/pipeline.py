@@ -16,6 +16,7 @@ from .corpora import Corpus, load_corpus
 from .defaults import (
     DISCOVER_SPARSITY,
     LOW_CONFIDENCE,
+    MAX_DF_FLOOR,
     N_RESTARTS,
     N_TOP_DOCUMENTS,
     N_TOP_TERMS,
@@ -42,9 +43,12 @@ def default_vectorizer(n_documents: int, n_topics: int = N_TOPICS, language: str
 
     - ``min_df``: a term must occur in 2 documents (3 from 1,000 documents, 5
       from 10,000): rarer terms cannot shape a topic and only add noise.
-    - ``max_df = min(0.5, max(0.2, 1 / n_topics))``: a term in more than 1/k of
-      the documents cannot belong to one of k topics of similar size; terms in
-      over half the documents are dropped in any case.
+    - ``max_df = min(0.5, max(0.125, 1 / n_topics))`` (``MAX_DF_FLOOR``): a term
+      in more than 1/k of the documents cannot belong to one of k topics of
+      similar size; terms in over half the documents are dropped in any case.
+      A floor of 0.125 rather than 0.2 lifted NMI on apache_jira_bugs (k=8)
+      0.391 -> 0.447 and on arxiv_math_ap (k=11) 0.328 -> 0.333 at the same
+      NPMI; 0.1 scored lower on both (measurements at ``MAX_DF_FLOOR``).
     - ``sublinear_tf``: 1 + log(tf), so long documents do not dominate.
     - ``stemmer="porter"`` (English, NLTK's). ``"pystemmer"`` (Snowball English
       in C) is about 5x faster, and scored the same within 0.006 with
@@ -87,7 +91,7 @@ def default_vectorizer(n_documents: int, n_topics: int = N_TOPICS, language: str
       were not measured).
     """
     min_df = 2 if n_documents < 1000 else (3 if n_documents < 10000 else 5)
-    max_df = min(0.5, max(0.2, 1.0 / max(n_topics, 1))) if n_documents >= 20 else 1.0
+    max_df = min(0.5, max(MAX_DF_FLOOR, 1.0 / max(n_topics, 1))) if n_documents >= 20 else 1.0
     stemmer: Stemmer = "porter" if get_language(language).snowball == "english" else "snowball"
     return TextVectorizer(min_df=min_df, max_df=max_df, sublinear_tf=True, stemmer=stemmer, language=language,
                           token_pattern=LETTERS_TOKEN_PATTERN, min_token_length=3, clean="on",
