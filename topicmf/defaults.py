@@ -31,6 +31,7 @@ __all__ = [
     "SETTLE_TOL",
     "SETTLE_WINDOW",
     "SETTLE_PATIENCE",
+    "MATCH_TOL",
     "SNIPPET_LENGTH",
     "PROGRESS_MIN_DOCUMENTS",
 ]
@@ -105,6 +106,15 @@ RACE_SURVIVOR_EVERY = 7
 SETTLE_TOL = 1e-4
 SETTLE_WINDOW = 1
 SETTLE_PATIENCE = 2
+#: Racing: a challenger restart stops once every one of its topics matches one of the
+#: reference restart's converged topics within this (1 - cosine, one-to-one matching): it is
+#: converging to the reference's optimum and cannot end better. Measured
+#: (``TopicNMF`` defaults, restart 0 to convergence, 5 challengers each run to convergence, on
+#: BBC k=5/20, AG News k=4/20, apache_jira_bugs k=8/20): every challenger ended either at the
+#: reference's optimum (loss ratio 1.000000000, final 1 - cosine < 1e-6; it came within 1e-3
+#: after 22-54% of its iterations) or at another one (its least similar topic at cosine
+#: 0.03-0.37, never within 1e-2 at any iteration).
+MATCH_TOL = 1e-3
 #: Characters of a document shown in tables.
 SNIPPET_LENGTH = 200
 #: Corpora at least this large show progress bars unless told otherwise.

@@ -21,7 +21,7 @@ import scipy.sparse as sp
 from ..defaults import N_TOPICS
 from ..factorize import TopicNMF
 from ..factorize._executor import Settings
-from ..factorize._restarts import make_starts, run_restarts
+from ..factorize._restarts import best_restart, make_starts, run_restarts
 from ..factorize.estimator import _race
 from . import _dask
 from .blocks import RowBlocks
@@ -180,7 +180,7 @@ def _set_fitted(model: TopicNMF, blocks: RowBlocks, results: list, settings: Set
                           stacklevel=3)
     if not np.isfinite(losses).any():
         raise FloatingPointError(f"{caller}: every restart diverged (non-finite objective).")
-    best = int(np.argmin(losses))
+    best = best_restart(results, losses)
     r = results[best]
     W, Ht = r.W, r.Ht
     model.components_ = np.ascontiguousarray(Ht.T)
@@ -188,7 +188,7 @@ def _set_fitted(model: TopicNMF, blocks: RowBlocks, results: list, settings: Set
     model.loss_history_ = np.asarray(r.loss_history, dtype=np.float64)
     model.restart_losses_ = losses
     model.restart_components_ = [np.ascontiguousarray(x.Ht.T) for x in results if x.Ht is not None]
-    model.restart_converged_ = np.array([x.converged or x.settled for x in results])
+    model.restart_converged_ = np.array([x.converged or x.settled or x.matched for x in results])
     model.restart_n_iter_ = np.array([x.n_iter for x in results], dtype=np.int64)
     model.best_restart_ = best
     model.n_features_in_ = int(blocks.shape[1])

@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 
 from ..factorize import _blocks
-from ..factorize._executor import Settings
+from ..factorize._executor import Settings, make_watch
 from ..factorize._extrapolation import Extrapolation, extrapolated
 from ..factorize._settling import Settling
 from ..factorize._solver import RestartResult
@@ -285,7 +285,7 @@ class DistributedHals:
         ck = self._checkpoint(it, W, Ht, len(history), v0, copy=False, ex=ex)
         HHt = _blocks.gram(Ht)
         converged = diverged = False
-        settling = Settling() if s.settle else None
+        settling = make_watch(s)
         recoveries = 0
         lost = _dask.lost_data_errors()
         while it < until:
@@ -313,7 +313,7 @@ class DistributedHals:
                 (W, previous), Ht = ck.split(len(self.blocks.futures)), ck.Ht.copy()
                 it, v0 = ck.n_iter, ck.violation0
                 settling = (copy_module.deepcopy(ck.settling) if ck.settling is not None
-                            else Settling() if s.settle else None)
+                            else make_watch(s))
                 del history[ck.n_history:]
                 HHt = _blocks.gram(Ht)
                 ex = None if not s.extrapolate else (
@@ -348,7 +348,8 @@ class DistributedHals:
             loss = history[-1] if history else self.loss(W, Ht)
         return RestartResult(W, Ht, float(loss), it, converged, diverged, history,
                              state.seconds + time.perf_counter() - t0, v0, state.start,
-                             settled=settling is not None and settling.done)
+                             settled=settling is not None and settling.done and not settling.matched,
+                             matched=settling is not None and settling.matched)
 
 
 @dataclass

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import numpy as np
@@ -20,7 +20,8 @@ from ._settling import Settling
 from ._solver import RestartResult, Solver, get_solver
 from ._threads import limit_threads
 
-__all__ = ["Settings", "Executor", "SerialExecutor", "ProcessExecutor", "advance_restart", "make_executor"]
+__all__ = ["Settings", "Executor", "SerialExecutor", "ProcessExecutor", "advance_restart", "make_executor",
+           "make_watch"]
 
 OnResult = Callable[[int, RestartResult], None]
 
@@ -41,6 +42,16 @@ class Settings:
     n_threads: int = 1
     extrapolate: bool = False
     settle: bool = False  # stop once the topics stop changing (:mod:`._settling`)
+    #: unit topic directions of the converged reference restart, shape (n_terms, n_topics):
+    #: stop once the topics match them (:mod:`._settling`, ``MATCH_TOL``)
+    reference: np.ndarray | None = field(default=None, compare=False, repr=False)
+
+
+def make_watch(s: Settings) -> Settling | None:
+    """The stopping watcher a restart runs under: settling and/or matching, or None."""
+    if not s.settle and s.reference is None:
+        return None
+    return Settling(settle=s.settle, reference=s.reference)
 
 
 def _solver_for(X: sp.csr_matrix, XT: sp.csr_matrix, s: Settings) -> Solver:
@@ -58,7 +69,7 @@ def advance_restart(solver: Solver, state: RestartResult, s: Settings, until: in
         W, Ht = state.start.realize(solver.data())
     solver.set_factors(W, Ht)  # apg/normalized: momentum and step restart here
     history = list(state.loss_history)
-    settling = Settling() if s.settle else None
+    settling = make_watch(s)
     n_iter, converged, diverged, v0 = solver.run(until, s.tol, history, start_iter=state.n_iter,
                                                  violation0=state.violation0, extrapolate=s.extrapolate,
                                                  settle=settling)
@@ -69,7 +80,8 @@ def advance_restart(solver: Solver, state: RestartResult, s: Settings, until: in
         loss = history[-1] if history else solver.loss()
     return RestartResult(W, Ht, float(loss), n_iter, converged, diverged, history,
                          state.seconds + time.perf_counter() - t0, v0, state.start,
-                         settled=settling is not None and settling.done)
+                         settled=settling is not None and settling.done and not settling.matched,
+                         matched=settling is not None and settling.matched)
 
 
 class Executor(Protocol):

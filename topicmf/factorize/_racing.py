@@ -18,8 +18,14 @@ starts close to a good solution).
 replaces the budget: each challenger runs until its topics stop changing
 (:mod:`._settling`), so every restart's topics can be compared with the
 reference's; the same comparison at equal iteration counts then picks the
-survivors, which run on to convergence (``max_iter``). This docstring is the
-one statement of the rule.
+survivors, which run on to convergence (``max_iter``).
+
+In both, a challenger whose topics all match the reference's converged topics
+(1 - cosine below ``MATCH_TOL`` after a one-to-one assignment,
+:mod:`._settling`) stops at once (``matched``): it is heading for the
+reference's optimum, so running it on cannot give a better fit (and it never
+counts as a survivor; a fit keeps the reference's factors for it). This
+docstring is the one statement of the rule.
 """
 
 from __future__ import annotations

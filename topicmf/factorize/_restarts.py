@@ -22,9 +22,10 @@ import scipy.sparse as sp
 from ._executor import Executor, Settings, make_executor
 from ._init import nndsvd_init, random_init
 from ._racing import RacePlan
+from ._settling import reference_directions
 from ._solver import RestartResult
 
-__all__ = ["Settings", "Start", "calibration_start", "make_starts", "run_restarts"]
+__all__ = ["Settings", "Start", "best_restart", "calibration_start", "make_starts", "run_restarts"]
 
 logger = logging.getLogger(__name__)
 
@@ -85,14 +86,32 @@ class _Keeper:
         self.open: set[int] = set(range(len(starts)))
 
     def close(self, i: int) -> None:
-        """Restart i will not run again: drop its W unless it is the best closed one (H stays)."""
+        """Restart i will not run again: drop its W unless it is the best closed one (H stays).
+        A restart that matched the reference is never kept: :func:`best_restart` takes the reference."""
         self.open.discard(i)
         closed = [j for j in range(len(self.states)) if j not in self.open and self.states[j].W is not None]
-        if closed:
-            best = min(closed, key=lambda j: self.states[j].loss)
-            for j in closed:
-                if j != best:
-                    self.states[j].W = None
+        keepable = [j for j in closed if not self.states[j].matched]
+        best = min(keepable, key=lambda j: self.states[j].loss) if keepable else None
+        for j in closed:
+            if j != best:
+                self.states[j].W = None
+
+
+def best_restart(results: Sequence[RestartResult], losses: np.ndarray) -> int:
+    """The restart whose factors a fit keeps: the lowest loss, except that a restart stopped
+    because it matched the reference's topics (``matched``) stands for the reference, restart 0,
+    which converged at that optimum."""
+    best = int(np.argmin(losses))
+    if results[best].matched and np.isfinite(losses[0]):
+        return 0
+    return best
+
+
+def _ranked(plan: RacePlan, states: list[RestartResult], challengers: list[int],
+            budget: int | list[int]) -> list[int]:
+    """Challengers that continue (:meth:`RacePlan.survivors`); one that matched the reference is done."""
+    losses = [math.inf if states[i].matched else states[i].loss for i in challengers]
+    return [challengers[j] for j in plan.survivors(losses, states[0].loss_history, budget)]
 
 
 def run_restarts(
@@ -148,9 +167,9 @@ def run_restarts(
     reference_iter = states[0].n_iter
     budget = plan.challenger_budget(reference_iter, len(states))
     challengers = everyone[1:]
+    s = dataclasses.replace(s, reference=reference_directions(states[0].Ht))
     executor.advance(X, XT, states, challengers, s, budget, store(close=False))
-    ranked = [challengers[j] for j in plan.survivors([states[i].loss for i in challengers],
-                                                     states[0].loss_history, budget)]
+    ranked = _ranked(plan, states, challengers, budget)
     for i in challengers:
         if i not in ranked:
             keeper.close(i)
@@ -164,19 +183,20 @@ def run_restarts(
 def _race_topics(X: sp.csr_matrix, XT: sp.csr_matrix, states: list[RestartResult], s: Settings, executor: Executor,
                  keeper: _Keeper, store: Callable[[bool], Callable[[int, RestartResult], None]],
                  plan: RacePlan) -> list[RestartResult]:
-    """``race="topics"``: the reference to convergence, challengers until their topics settle,
-    the best of those ahead of the reference (at equal iterations) on to convergence."""
+    """``race="topics"``: the reference to convergence, challengers until their topics settle
+    (or match the reference's), the best of those ahead of the reference (at equal iterations)
+    on to convergence (or a match)."""
     executor.advance(X, XT, states, [0], s, s.max_iter, store(True))
     challengers = list(range(1, len(states)))
+    s = dataclasses.replace(s, reference=reference_directions(states[0].Ht))
     executor.advance(X, XT, states, challengers, dataclasses.replace(s, settle=True), s.max_iter, store(False))
-    ranked = [challengers[j] for j in plan.survivors([states[i].loss for i in challengers],
-                                                     states[0].loss_history,
-                                                     [states[i].n_iter for i in challengers])]
+    ranked = _ranked(plan, states, challengers, [states[i].n_iter for i in challengers])
     for i in challengers:
         if i not in ranked:
             keeper.close(i)
-    logger.info("racing (topics): restarts settled after %s iterations; %s continue",
-                [states[i].n_iter for i in challengers], ranked)
+    logger.info("racing (topics): restarts settled after %s iterations (matched the reference: %s); "
+                "%s continue", [states[i].n_iter for i in challengers],
+                [i for i in challengers if states[i].matched], ranked)
     if ranked:
         executor.advance(X, XT, states, ranked, s, s.max_iter, store(True))
     return states

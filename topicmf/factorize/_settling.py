@@ -1,4 +1,5 @@
-"""Settling: stop a restart once its topics stop changing (pure NumPy; no solver).
+"""Settling: stop a restart once its topics stop changing, or once they match a
+reference's (pure NumPy and SciPy; no solver).
 
 A restart run only to be compared with others (topic stability, racing) need
 not reach the loss tolerance: what is compared is the direction of each topic,
@@ -22,16 +23,23 @@ check instead of two (0.33 of the iterations) let one move by 0.86; even
 waiting for the first restart's iteration count did not avoid 0.42. Topic
 matching itself is not that stable: on BBC k=20 the Hungarian assignment of
 two near-tied topics flips between iterations of a converged run.
-One snapshot of H is kept.
+One copy of H is kept.
+
+Matching (``reference``): a challenger restart whose topics all match the
+converged reference restart's topics within ``MATCH_TOL`` (1 - cosine, after
+a one-to-one assignment) is on its way to the reference's optimum and cannot
+end better, so it stops too (``matched``). Measured at ``MATCH_TOL``: every
+challenger either ended at the reference's optimum or never came within 1e-2.
 """
 
 from __future__ import annotations
 
 import numpy as np
+from scipy.optimize import linear_sum_assignment
 
-from ..defaults import SETTLE_PATIENCE, SETTLE_TOL, SETTLE_WINDOW
+from ..defaults import MATCH_TOL, SETTLE_PATIENCE, SETTLE_TOL, SETTLE_WINDOW
 
-__all__ = ["Settling"]
+__all__ = ["Settling", "reference_directions"]
 
 
 def _directions(Ht: np.ndarray) -> np.ndarray:
@@ -40,8 +48,18 @@ def _directions(Ht: np.ndarray) -> np.ndarray:
     return np.divide(Ht, norms, out=np.zeros(Ht.shape, dtype=np.float64), where=norms > 0)
 
 
+def reference_directions(Ht: np.ndarray | None) -> np.ndarray | None:
+    """The topic directions a challenger is matched against (:class:`Settling`'s
+    ``reference``), from the reference restart's Ht, shape (n_terms, n_topics);
+    None when there is none or it is not finite (then nothing is matched)."""
+    if Ht is None or not np.isfinite(Ht).all():
+        return None
+    return _directions(np.asarray(Ht))
+
+
 class Settling:
-    """Watches a run's topics; :meth:`settled` says when they stopped changing.
+    """Watches a run's topics; :meth:`settled` says when they stopped changing
+    (``settle``) or match the reference's (``reference``).
 
     Parameters
     ----------
@@ -51,32 +69,66 @@ class Settling:
         Iterations between comparisons (one snapshot of H is kept).
     patience : int, default=SETTLE_PATIENCE
         Consecutive comparisons that must find every change below ``tol``.
+    settle : bool, default=True
+        Stop once the topics stop changing; False: only match the reference.
+    reference : ndarray of shape (n_terms, n_topics), optional
+        Unit-length topic directions (:func:`reference_directions`); checked
+        at every iteration.
+    match_tol : float, default=MATCH_TOL
+        Largest ``1 - cosine`` of any matched pair for the run to count as matched.
     """
 
     def __init__(self, tol: float = SETTLE_TOL, window: int = SETTLE_WINDOW,
-                 patience: int = SETTLE_PATIENCE) -> None:
+                 patience: int = SETTLE_PATIENCE, *, settle: bool = True,
+                 reference: np.ndarray | None = None, match_tol: float = MATCH_TOL) -> None:
         self.tol = float(tol)
         self.window = int(window)
         self.patience = int(patience)
+        self.settle = bool(settle)
+        self.reference = reference
+        self.match_tol = float(match_tol)
         self.calm = 0
-        self.snapshot: np.ndarray | None = None
+        self.snapshot: tuple[np.ndarray, np.ndarray] | None = None  # (Ht, 1 / column norms)
         self.last_change = np.inf
+        self.last_match = np.inf
         self.done = False
+        self.matched = False
 
     def settled(self, it: int, Ht: np.ndarray) -> bool:
-        """Called after iteration ``it`` with the current Ht, shape (n_terms, n_topics)."""
-        if it % self.window:
-            return False
+        """Called after iteration ``it`` with the current Ht, shape (n_terms, n_topics);
+        True when the run should stop (``done``; ``matched`` says which rule fired)."""
         if not np.isfinite(Ht).all():  # never "settled" on non-finite factors (the solver stops on them)
             self.calm, self.snapshot = 0, None
             return False
-        U = _directions(Ht)
-        previous, self.snapshot = self.snapshot, U
-        if previous is None or previous.shape != U.shape:
+        watch_settling = self.settle and it % self.window == 0
+        if self.reference is None and not watch_settling:
             return False
-        both_empty = ~U.any(axis=0) & ~previous.any(axis=0)
-        change = np.where(both_empty, 0.0, 1.0 - np.einsum("ij,ij->j", U, previous))
+        # column norms once; directions are never formed (an (n_terms, n_topics) pass saved)
+        norms = np.sqrt(np.einsum("ij,ij->j", Ht, Ht, dtype=np.float64))
+        inv = np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)
+        if self.reference is not None and self._matches(Ht, inv):
+            self.matched = self.done = True
+            return True
+        if not watch_settling:
+            return False
+        previous, self.snapshot = self.snapshot, (np.array(Ht, dtype=np.float64), inv)
+        if previous is None or previous[0].shape != Ht.shape:
+            return False
+        before, inv_before = previous
+        cosine = np.einsum("ij,ij->j", Ht, before, dtype=np.float64) * inv * inv_before
+        both_empty = (inv == 0) & (inv_before == 0)
+        change = np.where(both_empty, 0.0, 1.0 - cosine)
         self.last_change = float(change.max()) if change.size else 0.0
         self.calm = self.calm + 1 if self.last_change < self.tol else 0
         self.done = self.calm >= self.patience
         return self.done
+
+    def _matches(self, Ht: np.ndarray, inv_norms: np.ndarray) -> bool:
+        reference = self.reference
+        assert reference is not None
+        if reference.shape != Ht.shape:
+            return False
+        C = (np.asarray(Ht).T @ reference) * inv_norms[:, None]  # (n_topics, n_topics) cosines
+        rows, cols = linear_sum_assignment(C, maximize=True)
+        self.last_match = float(1.0 - C[rows, cols].min()) if C.size else 0.0
+        return self.last_match < self.match_tol

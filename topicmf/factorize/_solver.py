@@ -48,11 +48,12 @@ class RestartResult:
     violation0: float | None = None
     start: Any = None  # how the restart began (a _restarts.Start)
     settled: bool = False  # stopped because its topics stopped changing (``Settling``), not converged
+    matched: bool = False  # stopped because its topics matched the reference restart's (``Settling``)
 
     @property
     def finished(self) -> bool:
-        """Converged or diverged: nothing more to run."""
-        return self.converged or self.diverged
+        """Converged, diverged or matched the reference: nothing more to run."""
+        return self.converged or self.diverged or self.matched
 
 
 class Solver:

@@ -17,7 +17,7 @@ from ..defaults import INIT, INNER_SWEEPS, MAX_ITER, N_RESTARTS, N_TOPICS, TOL
 from ._backend import backend_info
 from ._executor import Settings
 from ._init import calibrated_l1
-from ._restarts import calibration_start, make_starts, run_restarts
+from ._restarts import best_restart, calibration_start, make_starts, run_restarts
 from ._solver import get_solver
 from ._threads import choose_threads
 from .optimizers import names as optimizer_names
@@ -119,8 +119,11 @@ class TopicNMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         Racing between restarts (see :mod:`topicmf.factorize._racing`): one
         runs to convergence, the others get a short budget, only the most
         promising continue. Stopped restarts have ``restart_converged_``
-        False. ``"topics"`` (what :func:`topicmf.discover` uses to measure
-        topic stability across restarts): the others run until their topics
+        False. A challenger whose topics all match the first restart's
+        converged topics (1 - cosine below ``MATCH_TOL``) is heading for the
+        same optimum and stops there too (counted as converged).
+        ``"topics"`` (what :func:`topicmf.discover` uses to measure topic
+        stability across restarts): the others run until their topics
         stop changing (:mod:`topicmf.factorize._settling`), which counts as
         converged in ``restart_converged_``, and the best of those ahead of the
         first restart at equal iterations (one per ``RACE_SURVIVOR_EVERY``
@@ -156,11 +159,13 @@ class TopicNMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
     restart_components_ : list of ndarray, each (n_topics, n_terms)
         H of every restart (for topic stability).
     restart_converged_ : ndarray of bool, shape (n_restarts,)
-        Whether each restart met its stopping rule: the loss tolerance, or
+        Whether each restart met its stopping rule: the loss tolerance, its
+        topics matching the first restart's (racing challengers), or
         (``race="topics"``, challengers) topics that stopped changing.
     restart_n_iter_ : ndarray of int, shape (n_restarts,)
     best_restart_ : int
-        ``argmin(restart_losses_)``.
+        ``argmin(restart_losses_)``, or 0 when that restart stopped because it
+        matched restart 0's topics (the same optimum, converged).
     n_features_in_ : int
     n_threads_ : int
         Kernel threads used.
@@ -356,7 +361,7 @@ class TopicNMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
                 "TopicNMF: every restart diverged (non-finite objective); check X for huge values "
                 "or use optimizer='hals'."
             )
-        best = int(np.argmin(losses))
+        best = best_restart(results, losses)
         r = results[best]
         assert r.W is not None and r.Ht is not None
         W, H = r.W, np.ascontiguousarray(r.Ht.T)
@@ -365,7 +370,7 @@ class TopicNMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         self.loss_history_ = np.asarray(r.loss_history, dtype=np.float64)
         self.restart_losses_ = losses
         self.restart_components_ = [np.ascontiguousarray(x.Ht.T) for x in results if x.Ht is not None]
-        self.restart_converged_ = np.array([x.converged or x.settled for x in results])
+        self.restart_converged_ = np.array([x.converged or x.settled or x.matched for x in results])
         self.restart_n_iter_ = np.array([x.n_iter for x in results], dtype=np.int64)
         self.best_restart_ = best
         self.reconstruction_err_ = float(_reconstruction_err(X, W, H))
