@@ -477,6 +477,8 @@ def test_best_restart_stands_the_reference_in_for_a_matched_challenger():
     losses = np.array([r.loss for r in results])
     assert best_restart(results, losses) == 0  # the matched one is the reference's optimum, not yet converged
     assert best_restart([ref, other, result(4.0, converged=True)], np.array([5.0, 6.0, 4.0])) == 2
+    lower = result(4.95, converged=True)  # another optimum, below the reference and above the matched one
+    assert best_restart([ref, matched, lower], np.array([5.0, 4.9, 4.95])) == 2
     keeper = _Keeper(make_starts(2, 3, "nndsvd", 0, "float64"))
     keeper.states[:] = results
     for i in (0, 1, 2):
@@ -490,6 +492,21 @@ def test_best_restart_stands_the_reference_in_for_a_matched_challenger():
     ref.loss_history = [10.0, 9.0, 8.0, 5.0]
     states = [ref, result(1.0, matched=True), result(2.0)]
     assert _ranked(RacePlan(max_iter=100, survivor_every=1), states, [1, 2], 3) == [2]
+
+
+def test_best_restart_keeps_its_factors_when_a_matched_challenger_is_lowest():
+    """race="topics" with a loose tol: a challenger matched the reference with the lowest loss while
+    another one ended below the reference; the fit keeps the latter's factors (once an
+    AssertionError: the keeper had dropped the reference's W)."""
+    rng = np.random.default_rng(5334)
+    W = rng.random((200, 6)) * (rng.random((200, 6)) < 0.4)
+    H = rng.random((6, 150)) * (rng.random((6, 150)) < 0.3)
+    X = sp.csr_matrix(W @ H + 0.5 * sp.random(200, 150, density=0.08, random_state=5334))
+    for n_jobs in (1, 2):
+        m = tm.TopicNMF(8, n_restarts=8, random_state=5334, race="topics", tol=1e-3, max_iter=500,
+                        n_jobs=n_jobs).fit(X)
+        assert m.components_.shape == (8, 150) and np.isfinite(m.components_).all()
+        assert m.restart_losses_[m.best_restart_] <= m.restart_losses_[0]
 
 
 def test_challengers_stop_once_their_topics_match_the_reference(monkeypatch):

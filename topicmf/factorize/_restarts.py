@@ -98,13 +98,12 @@ class _Keeper:
 
 
 def best_restart(results: Sequence[RestartResult], losses: np.ndarray) -> int:
-    """The restart whose factors a fit keeps: the lowest loss, except that a restart stopped
-    because it matched the reference's topics (``matched``) stands for the reference, restart 0,
-    which converged at that optimum."""
-    best = int(np.argmin(losses))
-    if results[best].matched and np.isfinite(losses[0]):
-        return 0
-    return best
+    """The restart whose factors a fit keeps: the lowest loss among the restarts that did not
+    stop by matching the reference's topics (``matched``: such a restart stands for the
+    reference's optimum, which restart 0 reached and converged at; :class:`_Keeper` keeps W by
+    the same rule)."""
+    eligible = np.where([r.matched for r in results], np.inf, np.asarray(losses, dtype=np.float64))
+    return int(np.argmin(eligible)) if np.isfinite(eligible).any() else int(np.argmin(losses))
 
 
 def _ranked(plan: RacePlan, states: list[RestartResult], challengers: list[int],

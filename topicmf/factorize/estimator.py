@@ -164,8 +164,9 @@ class TopicNMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         (``race="topics"``, challengers) topics that stopped changing.
     restart_n_iter_ : ndarray of int, shape (n_restarts,)
     best_restart_ : int
-        ``argmin(restart_losses_)``, or 0 when that restart stopped because it
-        matched restart 0's topics (the same optimum, converged).
+        ``argmin(restart_losses_)`` over the restarts that did not stop by
+        matching restart 0's topics (those stand for restart 0's optimum,
+        where restart 0 converged).
     n_features_in_ : int
     n_threads_ : int
         Kernel threads used.
