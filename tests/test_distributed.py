@@ -190,7 +190,8 @@ def test_distributed_fit_equals_the_single_machine_fit(cluster_client):
 
 
 def test_distributed_fit_with_settling_restarts_equals_the_single_machine_fit(cluster_client):
-    """discover's race="topics" (challengers stop when their topics settle) on 3 blocks."""
+    """discover's race="topics" (challengers stop when their topics settle, here all three when
+    they match the reference's topics) on 3 blocks."""
     X = _planted_X(seed=4)
     ref = tm.TopicNMF(n_topics=5, random_state=1, race="topics", sparsity=0.1)
     W_ref = ref.fit_transform(X)
@@ -393,8 +394,8 @@ def test_dask_executor_gives_the_serial_results(cluster_client, race):
 
     serial, on_cluster = run(SerialExecutor()), run(DaskExecutor(cluster_client))
     for a, b in zip(serial, on_cluster):
-        assert (a.n_iter, a.converged, a.diverged, a.loss, a.settled) == \
-            (b.n_iter, b.converged, b.diverged, b.loss, b.settled)
+        assert (a.n_iter, a.converged, a.diverged, a.loss, a.settled, a.matched) == \
+            (b.n_iter, b.converged, b.diverged, b.loss, b.settled, b.matched)
         assert a.loss_history == b.loss_history
         np.testing.assert_array_equal(a.Ht, b.Ht)
         assert (a.W is None) == (b.W is None)

@@ -509,6 +509,45 @@ def test_best_restart_keeps_its_factors_when_a_matched_challenger_is_lowest():
         assert m.restart_losses_[m.best_restart_] <= m.restart_losses_[0]
 
 
+def _planted_noisy():
+    rng = np.random.default_rng(0)
+    W = rng.random((300, 5)) * (rng.random((300, 5)) < 0.4)
+    H = rng.random((5, 200)) * (rng.random((5, 200)) < 0.3)
+    return sp.csr_matrix(W @ H + 0.3 * sp.random(300, 200, density=0.05, random_state=0))
+
+
+def test_no_matching_against_a_diverged_or_unconverged_reference(monkeypatch):
+    """Only a converged reference stands for an optimum: with restart 0 diverged (found by review:
+    an AssertionError) or cut at max_iter, no challenger is matched to it."""
+    import topicmf.factorize._restarts as restarts
+    from topicmf.factorize import _solver
+
+    X = _planted_noisy()
+    seen: list = []
+    real_run = restarts.run_restarts
+
+    def spy(*args, **kwargs):
+        seen[:] = real_run(*args, **kwargs)
+        return seen
+
+    monkeypatch.setattr("topicmf.factorize.estimator.run_restarts", spy)
+    short = tm.TopicNMF(5, n_restarts=4, random_state=0, race="topics", max_iter=6).fit(X)
+    assert not short.restart_converged_[0] and not any(r.matched for r in seen)
+    real_step = _solver.Solver.step
+    calls = {"n": 0}
+
+    def step(self):
+        calls["n"] += 1
+        loss, ok, violation = real_step(self)
+        return (float("nan"), ok, violation) if calls["n"] == 8 else (loss, ok, violation)  # restart 0 blows up
+
+    monkeypatch.setattr(_solver.Solver, "step", step)
+    with pytest.warns(RuntimeWarning, match="restart 0 diverged"):
+        m = tm.TopicNMF(5, n_restarts=3, random_state=0, race="topics", max_iter=1000).fit(X)
+    assert np.isinf(m.restart_losses_[0]) and m.best_restart_ != 0 and np.isfinite(m.components_).all()
+    assert not any(r.matched for r in seen)
+
+
 def test_challengers_stop_once_their_topics_match_the_reference(monkeypatch):
     """Restarts that reach restart 0's optimum stop once their topics match it (MATCH_TOL): fewer
     iterations, the reference's factors, the same result in worker processes."""
@@ -516,10 +555,7 @@ def test_challengers_stop_once_their_topics_match_the_reference(monkeypatch):
 
     from topicmf.metrics import cosine_rows
 
-    rng = np.random.default_rng(0)
-    W = rng.random((300, 5)) * (rng.random((300, 5)) < 0.4)
-    H = rng.random((5, 200)) * (rng.random((5, 200)) < 0.3)
-    X = sp.csr_matrix(W @ H + 0.3 * sp.random(300, 200, density=0.05, random_state=0))
+    X = _planted_noisy()
     kw = dict(n_restarts=4, random_state=0, max_iter=1000)
     full = tm.TopicNMF(5, race=False, **kw).fit(X)
     ref = full.restart_components_[0]

@@ -111,7 +111,8 @@ SETTLE_WINDOW = 1
 SETTLE_PATIENCE = 2
 #: Racing: a challenger restart stops once every one of its topics matches one of the
 #: reference restart's converged topics within this (1 - cosine, one-to-one matching): it is
-#: converging to the reference's optimum and cannot end better. Measured
+#: converging to the optimum restart 0 reached (run on, it ends there, at most a rounding hair
+#: lower in loss). Measured
 #: (``TopicNMF`` defaults, restart 0 to convergence, 5 challengers each run to convergence, on
 #: BBC k=5/20, AG News k=4/20, apache_jira_bugs k=8/20): every challenger ended either at the
 #: reference's optimum (loss ratio 1.000000000, final 1 - cosine < 1e-6; it came within 1e-3

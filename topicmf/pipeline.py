@@ -160,10 +160,11 @@ def discover(
         See :func:`configured_vectorizer`.
     n_restarts : int, default=N_RESTARTS (4)
         Restarts (the first from NNDSVD, the others random). The first runs to
-        convergence; the others until their topics stop changing
-        (``race="topics"``), so the report's topic stability compares settled
-        topics at about half the cost; the best one ahead of the first at equal
-        iterations (if any) runs on to convergence, and the best loss is kept.
+        convergence; the others until their topics stop changing or match the
+        first's (``race="topics"``), so the report's topic stability compares
+        settled topics at about half the cost; the best one ahead of the first
+        at equal iterations (if any) runs on to convergence, and the best loss
+        is kept.
     random_state : int or None, default=0
         Seed: the same call gives the same report.
     progress : bool, optional

@@ -23,9 +23,11 @@ survivors, which run on to convergence (``max_iter``).
 In both, a challenger whose topics all match the reference's converged topics
 (1 - cosine below ``MATCH_TOL`` after a one-to-one assignment,
 :mod:`._settling`) stops at once (``matched``): it is heading for the
-reference's optimum, so running it on cannot give a better fit (and it never
-counts as a survivor; a fit keeps the reference's factors for it). This
-docstring is the one statement of the rule.
+reference's optimum, so running it on would only reach the same topics (it
+never counts as a survivor, and a fit never keeps its factors: the lowest loss
+among the other restarts wins, restart 0 standing for that optimum). The
+reference is matched against only when it converged. This docstring is the
+one statement of the rule.
 """
 
 from __future__ import annotations

@@ -106,6 +106,14 @@ def best_restart(results: Sequence[RestartResult], losses: np.ndarray) -> int:
     return int(np.argmin(eligible)) if np.isfinite(eligible).any() else int(np.argmin(losses))
 
 
+def _reference(state: RestartResult) -> np.ndarray | None:
+    """What challengers are matched against: the reference restart's topics, only when it
+    converged (a diverged or cut-off reference is no optimum to stand for)."""
+    if not state.converged or state.diverged:
+        return None
+    return reference_directions(state.Ht)
+
+
 def _ranked(plan: RacePlan, states: list[RestartResult], challengers: list[int],
             budget: int | list[int]) -> list[int]:
     """Challengers that continue (:meth:`RacePlan.survivors`); one that matched the reference is done."""
@@ -138,7 +146,9 @@ def run_restarts(
     race : bool or "topics", default=True
         Follow :class:`~topicmf.factorize._racing.RacePlan` (3+ restarts);
         ``"topics"``: challengers run until their topics settle (2+ restarts);
-        False: every restart runs to convergence or ``max_iter``.
+        in both, a challenger stops once its topics match the converged
+        reference's (``matched``, see :mod:`._racing`); False: every restart
+        runs to convergence or ``max_iter``.
     progress : callable(int), optional
         Called with 1 each time a restart finishes a phase.
     """
@@ -166,7 +176,7 @@ def run_restarts(
     reference_iter = states[0].n_iter
     budget = plan.challenger_budget(reference_iter, len(states))
     challengers = everyone[1:]
-    s = dataclasses.replace(s, reference=reference_directions(states[0].Ht))
+    s = dataclasses.replace(s, reference=_reference(states[0]))
     executor.advance(X, XT, states, challengers, s, budget, store(close=False))
     ranked = _ranked(plan, states, challengers, budget)
     for i in challengers:
@@ -187,7 +197,7 @@ def _race_topics(X: sp.csr_matrix, XT: sp.csr_matrix, states: list[RestartResult
     on to convergence (or a match)."""
     executor.advance(X, XT, states, [0], s, s.max_iter, store(True))
     challengers = list(range(1, len(states)))
-    s = dataclasses.replace(s, reference=reference_directions(states[0].Ht))
+    s = dataclasses.replace(s, reference=_reference(states[0]))
     executor.advance(X, XT, states, challengers, dataclasses.replace(s, settle=True), s.max_iter, store(False))
     ranked = _ranked(plan, states, challengers, [states[i].n_iter for i in challengers])
     for i in challengers:

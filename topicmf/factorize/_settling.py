@@ -34,6 +34,8 @@ challenger either ended at the reference's optimum or never came within 1e-2.
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
@@ -97,11 +99,11 @@ class Settling:
     def settled(self, it: int, Ht: np.ndarray) -> bool:
         """Called after iteration ``it`` with the current Ht, shape (n_terms, n_topics);
         True when the run should stop (``done``; ``matched`` says which rule fired)."""
-        if not np.isfinite(Ht).all():  # never "settled" on non-finite factors (the solver stops on them)
-            self.calm, self.snapshot = 0, None
-            return False
         watch_settling = self.settle and it % self.window == 0
         if self.reference is None and not watch_settling:
+            return False
+        if not np.isfinite(Ht).all():  # never "settled" on non-finite factors (the solver stops on them)
+            self.calm, self.snapshot = 0, None
             return False
         # column norms once; directions are never formed (an (n_terms, n_topics) pass saved)
         norms = np.sqrt(np.einsum("ij,ij->j", Ht, Ht, dtype=np.float64))
@@ -122,6 +124,13 @@ class Settling:
         self.calm = self.calm + 1 if self.last_change < self.tol else 0
         self.done = self.calm >= self.patience
         return self.done
+
+    def __deepcopy__(self, memo: dict) -> Settling:
+        """A copy for a checkpoint: its own state, the reference (read-only) shared."""
+        new = copy.copy(self)
+        if self.snapshot is not None:
+            new.snapshot = (self.snapshot[0].copy(), self.snapshot[1].copy())
+        return new
 
     def _matches(self, Ht: np.ndarray, inv_norms: np.ndarray) -> bool:
         reference = self.reference

@@ -61,7 +61,8 @@ class TopicNMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
     X stays sparse: the loss is expanded so W @ H is never formed, and each
     iteration costs two sparse-dense products (C kernels) plus small
     (n_topics x n_topics) work. Several restarts run; the one with the lowest
-    final objective is kept.
+    final objective is kept (a restart stopped because it reached the first
+    restart's optimum stands for that optimum, see ``race``).
 
     Parameters
     ----------

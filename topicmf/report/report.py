@@ -166,8 +166,9 @@ class TopicReport:
         return metrics.umass_coherence(self._top_idx, self._B)
 
     def _runs(self) -> list[np.ndarray]:
-        """H of the other restarts that finished: converged, or stopped once their topics
-        settled (``race="topics"``); a restart cut by the iteration budget of
+        """H of the other restarts that finished: converged, stopped once their topics
+        settled (``race="topics"``) or once they matched the first restart's converged
+        topics (racing); a restart cut by the iteration budget of
         ``race=True`` has unfinished topics and would understate stability. For merged
         topics, those restarts merged the same way."""
         if self._other_runs is not None:
