@@ -203,6 +203,7 @@ def test_all_zero_rows_and_columns_are_fine():
     ({"init": "nndsvdar"}, r"'init' must be 'random' or 'nndsvd'"),
     ({"n_restarts": 0}, r"'n_restarts' must be an int >= 1"),
     ({"n_threads": 0}, r"'n_threads' must be None or an int >= 1"),
+    ({"inner_sweeps": 0}, r"'inner_sweeps' must be None or an int >= 1; got 0"),
     ({"n_components": 0}, r"'n_components' must be an int >= 1 or None"),
     ({"dtype": "float16"}, r"'dtype' must be 'float64' or 'float32'; got 'float16'"),
     ({"dtype": "nonsense"}, r"'dtype' must be 'float64' or 'float32'; got 'nonsense'"),
@@ -438,6 +439,23 @@ def test_settling_rule():
     broken[:, 1] = np.nan
     rule = Settling(tol=1e-4, window=1, patience=1)
     assert not rule.settled(1, broken) and not rule.settled(2, broken)  # never settled on NaN
+
+def test_inner_sweeps_follow_the_cost_of_products_against_sweeps():
+    """Two HALS sweeps per pair of sparse products when the products cost at least
+    SWEEPS_COST_RATIO times a sweep, else one; an explicit value wins; the fit says which."""
+    from topicmf.defaults import INNER_SWEEPS, SWEEPS_COST_RATIO
+    from topicmf.factorize._executor import choose_inner_sweeps
+
+    assert choose_inner_sweeps(None, int(SWEEPS_COST_RATIO * 300 * 5), 200, 100, 5) == INNER_SWEEPS
+    assert choose_inner_sweeps(None, int(SWEEPS_COST_RATIO * 300 * 5) - 1, 200, 100, 5) == 1
+    assert choose_inner_sweeps(3, 10, 200, 100, 5) == 3
+    dense = _planted(n=60, m=50, r=4, seed=2)  # nnz / ((60 + 50) 2) is large: products dominate
+    assert tm.TopicNMF(2, n_restarts=1, random_state=0).fit(dense).inner_sweeps_ == INNER_SWEEPS
+    sparse_rows = sp.random(400, 300, density=0.01, random_state=0, format="csr")
+    m = tm.TopicNMF(20, n_restarts=1, random_state=0).fit(sparse_rows)
+    assert m.inner_sweeps_ == 1
+    assert tm.TopicNMF(20, n_restarts=1, random_state=0, inner_sweeps=2).fit(sparse_rows).inner_sweeps_ == 2
+
 
 def test_matching_rule():
     """A challenger stops once each of its topics matches one of the reference's (any order, any scale)."""

@@ -20,7 +20,7 @@ import scipy.sparse as sp
 
 from ..defaults import N_TOPICS
 from ..factorize import TopicNMF
-from ..factorize._executor import Settings
+from ..factorize._executor import Settings, choose_inner_sweeps
 from ..factorize._restarts import best_restart, make_starts, run_restarts
 from ..factorize.estimator import _race
 from . import _dask
@@ -141,7 +141,8 @@ def fit_estimator(model: TopicNMF, blocks: RowBlocks, *, checkpoint_every: int =
                                               model.random_state, starts=starts)
     settings = Settings(
         optimizer="hals", dtype=blocks.dtype, l1_W=float(model.l1_W) + rel_l1_W, l1_H=float(model.l1_H),
-        l2_W=float(model.l2_W), l2_H=float(model.l2_H) + rel_l2_H, inner_sweeps=int(model.inner_sweeps),
+        l2_W=float(model.l2_W), l2_H=float(model.l2_H) + rel_l2_H,
+        inner_sweeps=choose_inner_sweeps(model.inner_sweeps, blocks.nnz, blocks.shape[0], blocks.shape[1], model._k),
         max_iter=int(model.max_iter), tol=float(model.tol), n_threads=int(model.n_threads or 1),
         extrapolate=bool(model.extrapolate),
     )
@@ -195,6 +196,7 @@ def _set_fitted(model: TopicNMF, blocks: RowBlocks, results: list, settings: Set
     hals = DistributedHals(blocks, settings, n_threads=executor.n_threads)
     model.reconstruction_err_ = hals.reconstruction_err(W, Ht)
     model.n_threads_ = int(settings.n_threads)
+    model.inner_sweeps_ = int(settings.inner_sweeps)
     model.l1_W_ = float(settings.l1_W)
     model.l2_H_ = float(settings.l2_H)
     model.compile_seconds_ = 0.0

@@ -16,12 +16,13 @@ from typing import Any, Protocol
 import numpy as np
 import scipy.sparse as sp
 
+from ..defaults import INNER_SWEEPS, SWEEPS_COST_RATIO
 from ._settling import Settling
 from ._solver import RestartResult, Solver, get_solver
 from ._threads import limit_threads
 
-__all__ = ["Settings", "Executor", "SerialExecutor", "ProcessExecutor", "advance_restart", "make_executor",
-           "make_watch"]
+__all__ = ["Settings", "Executor", "SerialExecutor", "ProcessExecutor", "advance_restart", "choose_inner_sweeps",
+           "make_executor", "make_watch"]
 
 OnResult = Callable[[int, RestartResult], None]
 
@@ -45,6 +46,17 @@ class Settings:
     #: unit topic directions of the converged reference restart, shape (n_terms, n_topics):
     #: stop once the topics match them (:mod:`._settling`, ``MATCH_TOL``)
     reference: np.ndarray | None = field(default=None, compare=False, repr=False)
+
+
+def choose_inner_sweeps(inner_sweeps: int | None, nnz: int, n_documents: int, n_terms: int,
+                        n_topics: int) -> int:
+    """HALS sweeps per pair of sparse products: ``inner_sweeps`` when given, else
+    ``INNER_SWEEPS`` when the products cost at least ``SWEEPS_COST_RATIO`` times a sweep
+    (``nnz >= ratio (n_documents + n_terms) n_topics``), else 1."""
+    if inner_sweeps is not None:
+        return int(inner_sweeps)
+    sweep_cost = float(n_documents + n_terms) * max(n_topics, 1)
+    return INNER_SWEEPS if nnz >= SWEEPS_COST_RATIO * sweep_cost else 1
 
 
 def make_watch(s: Settings) -> Settling | None:

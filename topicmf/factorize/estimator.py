@@ -13,9 +13,9 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..defaults import INIT, INNER_SWEEPS, MAX_ITER, N_RESTARTS, N_TOPICS, TOL
+from ..defaults import INIT, MAX_ITER, N_RESTARTS, N_TOPICS, TOL
 from ._backend import backend_info
-from ._executor import Settings
+from ._executor import Settings, choose_inner_sweeps
 from ._init import calibrated_l1
 from ._restarts import best_restart, calibration_start, make_starts, run_restarts
 from ._solver import get_solver
@@ -33,9 +33,9 @@ _PARAM_BOUNDS = {"n_topics": 100_000, "n_restarts": 10_000, "max_iter": 10_000_0
 _FITTED_ARRAYS = ("components_", "loss_history_", "restart_losses_", "restart_components_",
                   "restart_converged_", "restart_n_iter_")
 _FITTED_SCALARS = {"n_iter_": int, "reconstruction_err_": float, "best_restart_": int, "n_features_in_": int,
-                   "n_threads_": int, "l1_W_": float, "l2_H_": float}
+                   "n_threads_": int, "l1_W_": float, "l2_H_": float, "inner_sweeps_": int}
 #: Fitted scalars that older model files may lack.
-_OPTIONAL_FITTED = ("n_threads_", "l1_W_", "l2_H_")
+_OPTIONAL_FITTED = ("n_threads_", "l1_W_", "l2_H_", "inner_sweeps_")
 
 
 def _err(name: str, allowed: str, got: Any) -> ValueError:
@@ -104,10 +104,14 @@ class TopicNMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         Stop a restart when the projected-gradient violation (the distance
         from the optimality conditions, summed over W and H) falls to ``tol``
         times its value at the first iteration: scikit-learn's ``cd`` rule.
-    inner_sweeps : int, default=INNER_SWEEPS (2)
-        HALS sweeps per pair of sparse products: a sweep costs
-        n_documents x n_topics^2, a product non-zeros x n_topics, so on text a
-        second sweep is cheap and saves iterations.
+    inner_sweeps : int, optional
+        HALS sweeps per pair of sparse products. A sweep over W and H costs
+        (n_documents + n_terms) x n_topics^2, the two products non-zeros x
+        n_topics. Default: chosen per fit, ``INNER_SWEEPS`` (2) when the
+        products cost at least ``SWEEPS_COST_RATIO`` (3) times a sweep (long
+        documents, few topics: the second sweep saves iterations), else 1
+        (short documents or many topics: it costs more than it saves). The
+        value used is ``inner_sweeps_``.
     extrapolate : bool, default=True
         Start each HALS iteration from the extrapolated point of the last two
         (Ang and Gillis, 2019; :mod:`topicmf.factorize._extrapolation`): the
@@ -171,6 +175,8 @@ class TopicNMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
     n_features_in_ : int
     n_threads_ : int
         Kernel threads used.
+    inner_sweeps_ : int
+        HALS sweeps per pair of sparse products used.
     l1_W_, l2_H_ : float
         The L1 weight on W and L2 weight on H in force: ``l1_W`` and ``l2_H``
         plus the ``sparsity`` calibration.
@@ -201,7 +207,7 @@ class TopicNMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         init: Literal["random", "nndsvd"] = INIT,
         max_iter: int = MAX_ITER,
         tol: float = TOL,
-        inner_sweeps: int = INNER_SWEEPS,
+        inner_sweeps: int | None = None,
         extrapolate: bool = True,
         race: bool = True,
         dtype: Literal["float64", "float32"] = "float64",
@@ -251,10 +257,12 @@ class TopicNMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             raise _err("optimizer", "one of " + ", ".join(map(repr, known)), self.optimizer)
         if self.init not in ("random", "nndsvd"):
             raise _err("init", "'random' or 'nndsvd'", self.init)
-        for name, lo in (("n_restarts", 1), ("max_iter", 1), ("inner_sweeps", 1), ("verbose", 0)):
+        for name, lo in (("n_restarts", 1), ("max_iter", 1), ("verbose", 0)):
             v = getattr(self, name)
             if not _is_int(v) or v < lo:
                 raise _err(name, f"an int >= {lo}", v)
+        if self.inner_sweeps is not None and (not _is_int(self.inner_sweeps) or self.inner_sweeps < 1):
+            raise _err("inner_sweeps", "None or an int >= 1", self.inner_sweeps)
         if not isinstance(self.tol, numbers.Real) or isinstance(self.tol, bool) or not self.tol >= 0:
             raise _err("tol", "a float >= 0", self.tol)
         if not isinstance(self.extrapolate, (bool, np.bool_)):
@@ -335,7 +343,8 @@ class TopicNMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             optimizer=self.optimizer, dtype=dtype_name,
             l1_W=float(self.l1_W) + rel_l1_W, l1_H=float(self.l1_H), l2_W=float(self.l2_W),
             l2_H=float(self.l2_H) + rel_l2_H,
-            inner_sweeps=int(self.inner_sweeps), max_iter=int(self.max_iter), tol=float(self.tol),
+            inner_sweeps=choose_inner_sweeps(self.inner_sweeps, X.nnz, n, m, k), max_iter=int(self.max_iter),
+            tol=float(self.tol),
             n_threads=choose_threads(self.n_threads, n_jobs, work=float(X.nnz) * k),
             extrapolate=bool(self.extrapolate),
         )
@@ -377,6 +386,7 @@ class TopicNMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         self.best_restart_ = best
         self.reconstruction_err_ = float(_reconstruction_err(X, W, H))
         self.n_threads_ = int(settings.n_threads)
+        self.inner_sweeps_ = int(settings.inner_sweeps)
         self.l1_W_ = float(settings.l1_W)
         self.l2_H_ = float(settings.l2_H)
         self.compile_seconds_ = float(compile_seconds)
