@@ -87,7 +87,7 @@ class _Keeper:
 
     def close(self, i: int) -> None:
         """Restart i will not run again: drop its W unless it is the best closed one (H stays).
-        A restart that matched the reference is never kept: :func:`best_restart` takes the reference."""
+        A restart that matched the reference is never kept, as :func:`best_restart` never picks one."""
         self.open.discard(i)
         closed = [j for j in range(len(self.states)) if j not in self.open and self.states[j].W is not None]
         keepable = [j for j in closed if not self.states[j].matched]
