@@ -333,6 +333,11 @@ def _params_document(vec: TextVectorizer) -> dict[str, Any]:
 
 # -- pass (b): X's blocks -----------------------------------------------------------------
 
+def _vectorizer_state(document: dict, arrays: dict) -> tuple[dict, dict]:
+    """The fitted vectorizer's state as a task result (Dask can make it again)."""
+    return document, arrays
+
+
 def _transform_partitions(state: tuple[dict, dict], dtype: str, *corpora: Corpus) -> RowBlock:
     """Consecutive partitions as one row block of X, through the fitted vectorizer."""
     vec = TextVectorizer.from_state(*state)
@@ -424,7 +429,10 @@ def vectorize_partitions(corpus: PartitionedCorpus, vectorizer: TextVectorizer |
               "n_documents": int(counts.n_documents), "n_empty_documents": 0,
               "cleaner": _merged_cleaner(vec, counts) if vec.clean != "off" else None}
     arrays = {"idf": np.asarray(idf, dtype=np.float64)}
-    state_f = client.scatter(({"params": params, "fitted": fitted}, arrays), broadcast=True, hash=False)
+    # a task, not a scatter: the scheduler holds its input, so a worker lost with the state does
+    # not take the blocks' recipe with it (a scattered copy was lost once with the only worker
+    # that held it, and no block could be rebuilt)
+    state_f = client.submit(_vectorizer_state, {"params": params, "fitted": fitted}, arrays, pure=False)
     if n_blocks is None:
         n_blocks = max(1, sum(client.nthreads().values()))
     groups = consecutive_groups(corpus.n_documents, n_blocks)
