@@ -831,6 +831,31 @@ def test_ctrl_c_inside_a_finaliser_is_not_lost(base, capsys, tmp_path, monkeypat
     assert code == 130 and err == "topicmf discover: interrupted\n" and not (tmp_path / "rep").exists()
 
 
+def test_ctrl_c_that_surfaces_as_another_error_is_an_interrupt(base, capsys, tmp_path, monkeypatch):
+    """Ctrl-C that breaks a C extension's module initialisation comes out as ImportError
+    ("initialization failed"): still exit 130 "interrupted", not a bad-input error (seen under
+    PyTensor when Ctrl-C landed early in a fit)."""
+    import signal
+
+    def fit(*args, **kwargs):
+        try:
+            os.kill(os.getpid(), signal.SIGINT)
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:
+                time.sleep(0.005)
+        except KeyboardInterrupt:
+            raise ImportError("initialization failed") from None
+        return base.report
+
+    monkeypatch.setattr(topicmf.pipeline, "discover", fit)
+    code, out, err = run(["discover", "newsroom", *FAKE_FIT, "--out", "rep"], capsys)
+    assert code == 130 and err == "topicmf discover: interrupted\n" and not (tmp_path / "rep").exists()
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # restored after the command
+    monkeypatch.setattr(topicmf.pipeline, "discover", _raise(ImportError("initialization failed")))
+    code, out, err = run(["discover", "newsroom", *FAKE_FIT, "--out", "rep"], capsys)
+    assert code != 130 and "interrupted" not in err  # without Ctrl-C it is the error it is
+
+
 def test_interrupted_select_k(capsys, tmp_path, monkeypatch):
     monkeypatch.setattr(topicmf.select, "select_k", _raise(KeyboardInterrupt()))
     code, out, err = run(["select-k", "newsroom", "--topics", "4,6", "--out", "k", "-q"], capsys)

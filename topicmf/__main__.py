@@ -1,5 +1,5 @@
 """``python -m topicmf``: the same program as the ``topicmf`` command."""
 
-from .cli import main
+from .cli import entry
 
-raise SystemExit(main())
+entry()
