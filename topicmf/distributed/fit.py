@@ -189,7 +189,7 @@ def _set_fitted(model: TopicNMF, blocks: RowBlocks, results: list, settings: Set
     model.loss_history_ = np.asarray(r.loss_history, dtype=np.float64)
     model.restart_losses_ = losses
     model.restart_components_ = [np.ascontiguousarray(x.Ht.T) for x in results if x.Ht is not None]
-    model.restart_converged_ = np.array([x.converged or x.settled or x.matched for x in results])
+    model.restart_converged_ = np.array([x.met_stopping_rule for x in results])
     model.restart_n_iter_ = np.array([x.n_iter for x in results], dtype=np.int64)
     model.best_restart_ = best
     model.n_features_in_ = int(blocks.shape[1])

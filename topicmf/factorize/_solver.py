@@ -51,6 +51,12 @@ class RestartResult:
     matched: bool = False  # stopped because its topics matched the reference restart's (``Settling``)
 
     @property
+    def met_stopping_rule(self) -> bool:
+        """Converged, or stopped by a rule that stands for convergence: its topics settled or
+        matched the reference's (what ``TopicNMF.restart_converged_`` reports)."""
+        return self.converged or self.settled or self.matched
+
+    @property
     def finished(self) -> bool:
         """Converged, diverged or matched the reference: nothing more to run."""
         return self.converged or self.diverged or self.matched

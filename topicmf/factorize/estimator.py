@@ -381,7 +381,7 @@ class TopicNMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         self.loss_history_ = np.asarray(r.loss_history, dtype=np.float64)
         self.restart_losses_ = losses
         self.restart_components_ = [np.ascontiguousarray(x.Ht.T) for x in results if x.Ht is not None]
-        self.restart_converged_ = np.array([x.converged or x.settled or x.matched for x in results])
+        self.restart_converged_ = np.array([x.met_stopping_rule for x in results])
         self.restart_n_iter_ = np.array([x.n_iter for x in results], dtype=np.int64)
         self.best_restart_ = best
         self.reconstruction_err_ = float(_reconstruction_err(X, W, H))
